@@ -31,7 +31,7 @@ std::string_view api_error::code() const noexcept { return error_code(status); }
 
 namespace {
 api_error make(unsigned status, std::string message) {
-  return api_error{status, std::move(message), {}, {}};
+  return api_error(status, std::move(message));
 }
 }  // namespace
 

@@ -17,6 +17,11 @@ struct field_error {
 };
 
 struct api_error {
+  api_error() = default;
+  // Not an aggregate on purpose: result<int, api_error> must not take an int
+  // for an error.
+  api_error(unsigned s, std::string m) : status(s), message(std::move(m)) {}
+
   unsigned status = 500;
   std::string message;
   std::vector<field_error> details;

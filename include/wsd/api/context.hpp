@@ -1,0 +1,44 @@
+// What a handler gets: the request, its path parameters, the authenticated
+// user (for routes that need one) and the services it may call.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/system/result.hpp>
+
+#include "wsd/auth/jwt.hpp"
+#include "wsd/config/config.hpp"
+#include "wsd/http/error.hpp"
+#include "wsd/http/message.hpp"
+#include "wsd/http/router.hpp"
+#include "wsd/metrics/registry.hpp"
+
+namespace wsd::db {
+class database;
+}
+namespace wsd::workstations {
+class repository;
+}
+
+namespace wsd::api {
+
+// Everything the handlers use, owned by the application.
+struct services {
+  config::settings const& settings;
+  metrics::registry& metrics;
+  db::database& database;
+  workstations::repository& workstations;
+};
+
+struct context {
+  http::request const& req;
+  http::path_params const& params;
+  auth::claims const* user;  // null on public routes
+  services& svc;
+};
+
+// Handlers answer a response or an error; the dispatcher writes errors
+// through the one error writer.
+using reply = boost::system::result<http::response, http::api_error>;
+using handler = boost::asio::awaitable<reply> (*)(context&);
+
+}  // namespace wsd::api

@@ -1,0 +1,31 @@
+// Versioned schema migrations for both backends. Applied at start, each in
+// its own transaction, recorded in schema_version; running them again is a
+// no-op, and on PostgreSQL an advisory lock serialises concurrent starts.
+#pragma once
+
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include <soci/session.h>
+
+namespace wsd::db {
+
+enum class backend : std::uint8_t;
+
+struct migration {
+  int version;
+  std::string_view name;
+  std::vector<std::string_view> sqlite;
+  std::vector<std::string_view> postgresql;
+};
+
+std::span<migration const> migrations();
+
+// Brings the schema to the newest version; returns that version.
+int migrate(soci::session& sql, backend kind);
+
+// The version currently recorded (0 for an empty database).
+int schema_version(soci::session& sql);
+
+}  // namespace wsd::db

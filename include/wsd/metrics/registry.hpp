@@ -1,0 +1,48 @@
+// Process-wide counters of the server: requests, connections, database.
+// Everything is a relaxed atomic so that recording costs next to nothing;
+// readers (the metrics endpoints) see a consistent-enough snapshot.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+#include "wsd/metrics/histogram.hpp"
+
+namespace wsd::metrics {
+
+struct request_metrics {
+  std::atomic<std::uint64_t> total{0};
+  std::atomic<std::int64_t> in_flight{0};
+  std::array<std::atomic<std::uint64_t>, 600> by_status{};
+  histogram latency;
+
+  void record(unsigned status, std::uint64_t micros) noexcept {
+    total.fetch_add(1, std::memory_order_relaxed);
+    if (status < by_status.size()) by_status[status].fetch_add(1, std::memory_order_relaxed);
+    latency.record(micros);
+  }
+};
+
+struct connection_metrics {
+  std::atomic<std::int64_t> active{0};
+  std::atomic<std::uint64_t> accepted{0};
+  std::atomic<std::uint64_t> rejected{0};  // over server.max_connections
+};
+
+struct database_metrics {
+  std::atomic<std::uint64_t> queries{0};
+  std::atomic<std::uint64_t> errors{0};
+  std::atomic<std::int64_t> in_use{0};
+  histogram latency;
+};
+
+struct registry {
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  request_metrics requests;
+  connection_metrics connections;
+  database_metrics database;
+};
+
+}  // namespace wsd::metrics

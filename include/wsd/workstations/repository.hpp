@@ -1,0 +1,53 @@
+// What the HTTP handlers know of workstation storage: create, get, list,
+// patch and delete, as coroutines that run the SQL on the blocking pool.
+// No SQL leaves this component; only bound parameters enter it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "wsd/db/result.hpp"
+#include "wsd/workstations/list_query.hpp"
+#include "wsd/workstations/workstation.hpp"
+
+namespace wsd::db {
+class database;
+}
+
+namespace wsd::workstations {
+
+struct page {
+  std::vector<workstation> items;
+  std::int64_t total = 0;
+};
+
+// Checked against the stored workstation inside the write transaction
+// (If-Match); false answers 412 and changes nothing.
+using precondition = std::function<bool(workstation const&)>;
+using clock_fn = std::function<std::chrono::system_clock::time_point()>;
+
+class repository {
+ public:
+  explicit repository(db::database& db, clock_fn now = std::chrono::system_clock::now);
+
+  // 409 when the name is taken (the UNIQUE constraint decides).
+  boost::asio::awaitable<db::result<workstation>> create(new_workstation w);
+  // 404 when absent.
+  boost::asio::awaitable<db::result<workstation>> get(std::int64_t id);
+  boost::asio::awaitable<db::result<page>> list(list_query q);
+  // Merge-patch; version + 1 when something changed. 404, 409, 412.
+  boost::asio::awaitable<db::result<workstation>> patch(std::int64_t id, workstation_patch p,
+                                                        precondition check = {});
+  // 404 when absent.
+  boost::asio::awaitable<db::result<void>> remove(std::int64_t id);
+
+ private:
+  db::database& db_;
+  clock_fn now_;
+};
+
+}  // namespace wsd::workstations

@@ -1,0 +1,63 @@
+#include "wsd/api/routes.hpp"
+
+#include "wsd/api/health.hpp"
+#include "wsd/api/workstations.hpp"
+
+namespace wsd::api {
+
+using http::method;
+
+std::span<route const> routes() {
+  static constexpr route table[] = {
+      {method::get, "/health", access::anyone, health::live},
+      {method::get, "/ready", access::anyone, health::ready},
+
+      {method::get, "/api/workstations", access::viewer, workstations::list},
+      {method::post, "/api/workstations", access::operator_, workstations::create},
+      {method::get, "/api/workstations/{id}", access::viewer, workstations::get},
+      {method::patch, "/api/workstations/{id}", access::operator_, workstations::patch},
+      {method::del, "/api/workstations/{id}", access::operator_, workstations::remove},
+  };
+  return table;
+}
+
+dispatcher::dispatcher(services& svc, auth::token_verifier const& tokens)
+    : svc_(svc), tokens_(tokens) {
+  for (auto const& r : routes()) router_.add(r.verb, r.pattern);
+}
+
+boost::system::result<auth::claims, http::api_error> dispatcher::authorize(
+    http::request const& req, access needs) const {
+  auto const token = auth::bearer_token(req.authorization);
+  if (!token) return http::unauthorized("a bearer token is required");
+  auto claims = tokens_.verify(*token);
+  if (!claims) return http::unauthorized("invalid token: " + std::string(to_string(claims.error())));
+  auto const required = needs == access::admin || needs == access::metrics ? auth::role::admin
+                        : needs == access::operator_                       ? auth::role::operator_
+                                                                           : auth::role::viewer;
+  if (!auth::allows(claims->who, required))
+    return http::forbidden("this needs the " + std::string(to_string(required)) + " role");
+  return std::move(*claims);
+}
+
+boost::asio::awaitable<http::response> dispatcher::operator()(http::request const& req) const {
+  auto const match = router_.find(req.verb, req.path);
+  if (!match) co_return http::to_response(match.error());
+  auto const& r = routes()[match->index];
+
+  auth::claims claims;
+  bool const open = r.needs == access::anyone ||
+                    (r.needs == access::metrics && svc_.settings.metrics.is_public);
+  if (!open) {
+    auto who = authorize(req, r.needs);
+    if (!who) co_return http::to_response(who.error());
+    claims = std::move(*who);
+  }
+
+  context ctx{req, match->params, open ? nullptr : &claims, svc_};
+  auto answer = co_await r.fn(ctx);
+  if (!answer) co_return http::to_response(answer.error());
+  co_return std::move(*answer);
+}
+
+}  // namespace wsd::api

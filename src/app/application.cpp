@@ -1,0 +1,110 @@
+#include "wsd/app/application.hpp"
+
+#include <cstdio>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "wsd/api/routes.hpp"
+#include "wsd/auth/secret.hpp"
+#include "wsd/db/database.hpp"
+#include "wsd/http/server.hpp"
+#include "wsd/log/logger.hpp"
+#include "wsd/workstations/repository.hpp"
+
+namespace wsd::app {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// The JWT secret from WSD_JWT_SECRET, or a random one for this process.
+boost::system::result<std::string, std::string> jwt_secret(config::settings const& settings) {
+  if (!settings.auth.jwt_secret) {
+    log::warn("WSD_JWT_SECRET is not set: using a random secret; tokens end with this process");
+    return {boost::system::in_place_value, auth::random_secret()};
+  }
+  auto const ok = auth::check_jwt_secret(*settings.auth.jwt_secret);
+  if (!ok) return {boost::system::in_place_error, "WSD_JWT_SECRET: " + ok.error()};
+  return {boost::system::in_place_value, *settings.auth.jwt_secret};
+}
+
+std::string url_host(std::string const& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+}  // namespace
+
+int run(config::settings const& settings) {
+  log::install(log::parse_level(settings.log.level).value_or(log::level::info),
+               settings.log.access);
+  auto& logger = log::get();
+
+  auto const secret = jwt_secret(settings);
+  if (!secret) {
+    std::cerr << "wsd: " << secret.error() << std::endl;
+    return 2;
+  }
+
+  metrics::registry metrics;
+  db::database database(settings.db, metrics);
+  if (auto opened = database.open(); !opened) {
+    std::cerr << "wsd: " << opened.error() << std::endl;
+    return 1;
+  }
+
+  workstations::repository workstation_repo(database);
+  auth::jwt_codec jwt(*secret, settings.auth.token_ttl);
+  auth::token_cache token_cache;
+  auth::token_verifier tokens(jwt, token_cache);
+  api::services services{settings, metrics, database, workstation_repo};
+  api::dispatcher dispatch(services, tokens);
+
+  auto const threads = config::effective_threads(settings);
+  asio::io_context ioc(static_cast<int>(threads));
+  http::server server(
+      ioc, settings.server,
+      [&dispatch](http::request const& req) { return dispatch(req); }, metrics, logger);
+  auto const port = server.listen();
+  if (!port) {
+    std::cerr << "wsd: " << port.error() << std::endl;
+    return 1;
+  }
+  server.start();
+
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    log::info("signal " + std::to_string(sig) + ": draining connections");
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+          co_await server.shutdown();
+          ioc.stop();
+        },
+        asio::detached);
+  });
+
+  std::cout << "wsd listening on http://" << url_host(settings.server.host) << ":" << *port
+            << std::endl;
+  log::info("serving with " + std::to_string(threads) + " threads, database " +
+            std::string(database.backend_name()));
+
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+
+  database.close();
+  log::info("stopped");
+  logger.flush();
+  return 0;
+}
+
+}  // namespace wsd::app

@@ -1,0 +1,395 @@
+// The only translation unit of the server that includes Boost.Beast.
+#include "wsd/http/server.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <mutex>
+#include <unordered_set>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "wsd/http/error.hpp"
+
+namespace wsd::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t max_header_fields = 100;
+
+method from_beast(bhttp::verb v) noexcept {
+  switch (v) {
+    case bhttp::verb::get: return method::get;
+    case bhttp::verb::head: return method::head;
+    case bhttp::verb::post: return method::post;
+    case bhttp::verb::put: return method::put;
+    case bhttp::verb::patch: return method::patch;
+    case bhttp::verb::delete_: return method::del;
+    case bhttp::verb::options: return method::options;
+    default: return method::other;
+  }
+}
+
+// "Date: <IMF-fixdate>\r\n", formatted once a second per thread.
+std::string_view date_header() {
+  thread_local std::time_t cached = -1;
+  thread_local char text[64];
+  thread_local std::size_t size = 0;
+  auto const now = std::time(nullptr);
+  if (now != cached) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    size = std::strftime(text, sizeof text, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+    cached = now;
+  }
+  return {text, size};
+}
+
+bool has_body(unsigned status) noexcept { return status != 204 && status != 304 && status >= 200; }
+
+// Serializes the status line and headers of `res` into `out`.
+void write_head(std::string& out, response const& res, unsigned version, bool keep_alive) {
+  out.clear();
+  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(res.status);
+  out += ' ';
+  out += reason_phrase(res.status);
+  out += "\r\n";
+  out += date_header();
+  if (has_body(res.status)) {
+    if (!res.content_type.empty()) {
+      out += "Content-Type: ";
+      out += res.content_type;
+      out += "\r\n";
+    }
+    out += "Content-Length: ";
+    out += std::to_string(res.body_size());
+    out += "\r\n";
+  }
+  for (auto const& [name, value] : res.headers) {
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+  if (!keep_alive)
+    out += "Connection: close\r\n";
+  else if (version == 10)
+    out += "Connection: keep-alive\r\n";
+  out += "\r\n";
+}
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+}  // namespace
+
+struct connection : std::enable_shared_from_this<connection> {
+  explicit connection(tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  beast::flat_buffer buffer;
+  std::string remote;
+  std::string head;  // reused for every response's status line and headers
+  bool idle = true;  // touched only on the connection's strand
+};
+
+struct server::state : std::enable_shared_from_this<server::state> {
+  state(asio::io_context& io, config::server_settings s, handler_fn h, metrics::registry& m,
+        log::logger& l)
+      : ioc(io),
+        settings(std::move(s)),
+        handler(std::move(h)),
+        metrics(m),
+        logger(l),
+        acceptor(asio::make_strand(io)) {}
+
+  asio::io_context& ioc;
+  config::server_settings settings;
+  handler_fn handler;
+  metrics::registry& metrics;
+  log::logger& logger;
+  tcp::acceptor acceptor;
+  std::atomic<bool> stopping{false};
+  std::mutex connections_mutex;
+  std::unordered_set<std::shared_ptr<connection>> connections;
+
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> serve(std::shared_ptr<connection> conn);
+  asio::awaitable<bool> serve_one(connection& conn);
+  asio::awaitable<void> send(connection& conn, response const& res, unsigned version,
+                             bool keep_alive, bool head_only);
+  asio::awaitable<void> send_error(connection& conn, api_error const& e, unsigned version);
+};
+
+server::server(asio::io_context& ioc, config::server_settings settings, handler_fn handler,
+               metrics::registry& metrics, log::logger& logger)
+    : state_(std::make_shared<state>(ioc, std::move(settings), std::move(handler), metrics,
+                                     logger)) {}
+
+server::~server() = default;
+
+boost::system::result<std::uint16_t, std::string> server::listen() {
+  auto& s = *state_;
+  boost::system::error_code ec;
+  tcp::resolver resolver(s.ioc);
+  auto const results =
+      resolver.resolve(s.settings.host, std::to_string(s.settings.port),
+                       tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec || results.empty())
+    return "cannot resolve server.host '" + s.settings.host + "': " + ec.message();
+  tcp::endpoint const endpoint = *results.begin();
+  s.acceptor.open(endpoint.protocol(), ec);
+  if (!ec) s.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) s.acceptor.bind(endpoint, ec);
+  if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    return "cannot listen on " + s.settings.host + ":" + std::to_string(s.settings.port) + ": " +
+           ec.message();
+  return s.acceptor.local_endpoint().port();
+}
+
+void server::start() {
+  asio::co_spawn(state_->acceptor.get_executor(), state_->accept_loop(), asio::detached);
+}
+
+asio::awaitable<void> server::state::accept_loop() {
+  auto self = shared_from_this();
+  while (!stopping.load()) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), nothrow);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || stopping.load()) break;
+      // Out of descriptors and the like: back off instead of spinning.
+      logger.write(log::level::warn, "accept failed: " + ec.message());
+      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
+      co_await pause.async_wait(nothrow);
+      continue;
+    }
+    metrics.connections.accepted.fetch_add(1, std::memory_order_relaxed);
+    if (metrics.connections.active.load() >= static_cast<std::int64_t>(settings.max_connections)) {
+      metrics.connections.rejected.fetch_add(1, std::memory_order_relaxed);
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    metrics.connections.active.fetch_add(1);
+    auto conn = std::make_shared<connection>(std::move(socket));
+    {
+      std::lock_guard lock(connections_mutex);
+      connections.insert(conn);
+    }
+    auto const executor = conn->stream.get_executor();
+    asio::co_spawn(executor, serve(std::move(conn)), asio::detached);
+  }
+}
+
+asio::awaitable<void> server::state::serve(std::shared_ptr<connection> conn) {
+  auto self = shared_from_this();
+  boost::system::error_code ec;
+  auto const ep = conn->stream.socket().remote_endpoint(ec);
+  if (!ec) conn->remote = ep.address().to_string() + ":" + std::to_string(ep.port());
+  conn->stream.socket().set_option(tcp::no_delay(true), ec);
+  try {
+    bool first = true;
+    while (!stopping.load()) {
+      // Between requests the connection is idle: a client that sends nothing
+      // is dropped after idle_timeout (header_timeout for a fresh one).
+      conn->idle = true;
+      if (conn->buffer.size() == 0) {
+        conn->stream.expires_after(first ? settings.header_timeout : settings.idle_timeout);
+        auto [rec, n] = co_await conn->stream.async_read_some(conn->buffer.prepare(4096), nothrow);
+        if (rec) break;
+        conn->buffer.commit(n);
+      }
+      first = false;
+      conn->idle = false;
+      if (!co_await serve_one(*conn)) break;
+    }
+  } catch (std::exception const& e) {
+    logger.write(log::level::error, std::string("connection error: ") + e.what());
+  }
+  conn->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  conn->stream.close();
+  {
+    std::lock_guard lock(connections_mutex);
+    connections.erase(conn);
+  }
+  metrics.connections.active.fetch_sub(1);
+}
+
+// Reads, handles and answers one request; false when the connection must close.
+asio::awaitable<bool> server::state::serve_one(connection& conn) {
+  bhttp::request_parser<bhttp::string_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(settings.max_header_bytes));
+  parser.body_limit(settings.max_body_bytes);
+
+  conn.stream.expires_after(settings.header_timeout);
+  auto [hec, hn] = co_await bhttp::async_read_header(conn.stream, conn.buffer, parser, nothrow);
+  auto const started = steady_clock::now();
+  if (hec == bhttp::error::header_limit) {
+    co_await send_error(conn, headers_too_large("request headers exceed server.max_header_bytes"), 11);
+    co_return false;
+  }
+  if (hec == beast::error::timeout || hec == bhttp::error::end_of_stream ||
+      hec == asio::error::eof || hec == asio::error::operation_aborted ||
+      hec == asio::error::connection_reset)
+    co_return false;
+  if (hec) {
+    co_await send_error(conn, bad_request("malformed request: " + hec.message()), 11);
+    co_return false;
+  }
+
+  auto& header = parser.get();
+  unsigned const version = header.version() == 10 ? 10 : 11;
+  if (static_cast<std::size_t>(std::distance(header.begin(), header.end())) > max_header_fields) {
+    co_await send_error(conn, headers_too_large("more than 100 header fields"), version);
+    co_return false;
+  }
+  // Request smuggling: only a lone "chunked" on HTTP/1.1 is accepted.
+  if (auto const te = header[bhttp::field::transfer_encoding]; !te.empty()) {
+    if (version == 10 || !iequals(trim(te), "chunked") ||
+        header.find(bhttp::field::content_length) != header.end()) {
+      co_await send_error(conn, bad_request("unsupported Transfer-Encoding"), version);
+      co_return false;
+    }
+  }
+  if (auto const len = parser.content_length(); len && *len > settings.max_body_bytes) {
+    co_await send_error(conn, payload_too_large("request body exceeds server.max_body_bytes"),
+                        version);
+    co_return false;
+  }
+  if (!parser.is_done()) {
+    if (iequals(header[bhttp::field::expect], "100-continue")) {
+      static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+      auto [wec, wn] = co_await asio::async_write(conn.stream, asio::buffer(cont), nothrow);
+      if (wec) co_return false;
+    }
+    conn.stream.expires_after(settings.header_timeout);
+    auto [bec, bn] = co_await bhttp::async_read(conn.stream, conn.buffer, parser, nothrow);
+    if (bec == bhttp::error::body_limit) {
+      co_await send_error(conn, payload_too_large("request body exceeds server.max_body_bytes"),
+                          version);
+      co_return false;
+    }
+    if (bec == beast::error::timeout || bec == asio::error::eof ||
+        bec == bhttp::error::partial_message || bec == asio::error::operation_aborted)
+      co_return false;
+    if (bec) {
+      co_await send_error(conn, bad_request("malformed request body: " + bec.message()), version);
+      co_return false;
+    }
+  }
+
+  auto const& msg = parser.get();
+  request req;
+  req.verb = from_beast(msg.method());
+  req.target = msg.target();
+  auto const q = req.target.find('?');
+  req.path = req.target.substr(0, q);
+  if (q != std::string_view::npos) req.query = req.target.substr(q + 1);
+  req.body = msg.body();
+  req.authorization = msg[bhttp::field::authorization];
+  req.content_type = msg[bhttp::field::content_type];
+  req.if_match = msg[bhttp::field::if_match];
+  req.if_none_match = msg[bhttp::field::if_none_match];
+  req.idempotency_key = msg["Idempotency-Key"];
+  req.remote = conn.remote;
+  bool const keep_alive = msg.keep_alive() && !stopping.load();
+
+  metrics.requests.in_flight.fetch_add(1, std::memory_order_relaxed);
+  response res;
+  try {
+    res = co_await handler(req);
+  } catch (std::exception const& e) {
+    logger.write(log::level::error, "unhandled error on " + std::string(to_string(req.verb)) +
+                                        " " + std::string(req.target) + ": " + e.what());
+    res = to_response(internal_error("internal error"));
+  }
+  metrics.requests.in_flight.fetch_sub(1, std::memory_order_relaxed);
+
+  co_await send(conn, res, version, keep_alive, req.verb == method::head);
+  auto const micros = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(steady_clock::now() - started).count());
+  metrics.requests.record(res.status, micros);
+  if (logger.access_enabled())
+    logger.access({to_string(req.verb), req.target, res.status, res.body_size(), micros,
+                   conn.remote});
+  co_return keep_alive && conn.stream.socket().is_open();
+}
+
+asio::awaitable<void> server::state::send(connection& conn, response const& res,
+                                          unsigned version, bool keep_alive, bool head_only) {
+  write_head(conn.head, res, version, keep_alive);
+  conn.stream.expires_after(settings.idle_timeout);
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(conn.head), asio::const_buffer{}};
+  if (!head_only && has_body(res.status) && res.body) buffers[1] = asio::buffer(*res.body);
+  auto [ec, n] = co_await asio::async_write(conn.stream, buffers, nothrow);
+  if (ec) conn.stream.close();
+}
+
+asio::awaitable<void> server::state::send_error(connection& conn, api_error const& e,
+                                                unsigned version) {
+  auto const res = to_response(e);
+  co_await send(conn, res, version, false, false);
+  metrics.requests.record(res.status, 0);
+  if (logger.access_enabled())
+    logger.access({"-", "-", res.status, res.body_size(), 0, conn.remote});
+}
+
+asio::awaitable<void> server::shutdown() {
+  auto s = state_;
+  s->stopping.store(true);
+  co_await asio::dispatch(s->acceptor.get_executor(), asio::use_awaitable);
+  boost::system::error_code ec;
+  s->acceptor.close(ec);
+
+  // Idle keep-alive connections are closed now; busy ones notice `stopping`
+  // after their current request and close themselves.
+  {
+    std::lock_guard lock(s->connections_mutex);
+    for (auto const& conn : s->connections)
+      asio::post(conn->stream.get_executor(), [conn] {
+        if (conn->idle) conn->stream.cancel();
+      });
+  }
+  auto const deadline = steady_clock::now() + s->settings.drain_timeout;
+  asio::steady_timer timer(s->ioc);
+  while (s->metrics.connections.active.load() > 0 && steady_clock::now() < deadline) {
+    timer.expires_after(std::chrono::milliseconds(10));
+    co_await timer.async_wait(nothrow);
+  }
+}
+
+}  // namespace wsd::http

@@ -1,0 +1,220 @@
+#include "wsd/workstations/repository.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <soci/soci.h>
+
+#include "wsd/db/database.hpp"
+#include "wsd/util/time.hpp"
+
+namespace wsd::workstations {
+
+namespace {
+
+constexpr std::string_view columns =
+    "w.id, w.name, w.host, w.port, w.status, w.description, w.tags, w.version, w.created_at, "
+    "w.updated_at";
+
+// Integer columns come back as int or long long depending on backend and
+// declared type.
+std::int64_t int_at(soci::row const& r, std::size_t i) {
+  switch (r.get_properties(i).get_data_type()) {
+    case soci::dt_integer: return r.get<int>(i);
+    case soci::dt_long_long: return r.get<long long>(i);
+    case soci::dt_unsigned_long_long: return static_cast<std::int64_t>(r.get<unsigned long long>(i));
+    case soci::dt_double: return static_cast<std::int64_t>(r.get<double>(i));
+    default: return std::stoll(r.get<std::string>(i));
+  }
+}
+
+std::string tags_to_json(std::vector<std::string> const& tags) {
+  boost::json::array a;
+  for (auto const& t : tags) a.emplace_back(t);
+  return boost::json::serialize(a);
+}
+
+std::vector<std::string> tags_from_json(std::string const& text) {
+  std::vector<std::string> tags;
+  boost::system::error_code ec;
+  auto const v = boost::json::parse(text, ec);
+  if (ec || !v.is_array()) return tags;
+  for (auto const& t : v.get_array())
+    if (t.is_string()) tags.emplace_back(t.get_string());
+  return tags;
+}
+
+workstation from_row(soci::row const& r) {
+  workstation w;
+  w.id = int_at(r, 0);
+  w.name = r.get<std::string>(1);
+  w.host = r.get<std::string>(2);
+  w.port = static_cast<std::uint16_t>(int_at(r, 3));
+  w.state = parse_status(r.get<std::string>(4)).value_or(status::offline);
+  w.description = r.get<std::string>(5);
+  w.tags = tags_from_json(r.get<std::string>(6));
+  w.version = int_at(r, 7);
+  w.created_at = r.get<std::string>(8);
+  w.updated_at = r.get<std::string>(9);
+  return w;
+}
+
+std::optional<workstation> find(soci::session& sql, std::int64_t id, bool for_update) {
+  long long key = id;
+  soci::row r;
+  sql << "SELECT " << columns << " FROM workstations w WHERE w.id = :id"
+      << (for_update ? " FOR UPDATE" : ""),
+      soci::use(key), soci::into(r);
+  if (!sql.got_data()) return std::nullopt;
+  return from_row(r);
+}
+
+void write_tags(soci::session& sql, std::int64_t id, std::vector<std::string> const& tags) {
+  long long key = id;
+  sql << "DELETE FROM workstation_tags WHERE workstation_id = :id", soci::use(key);
+  for (auto const& tag : tags)
+    sql << "INSERT INTO workstation_tags (tag, workstation_id) VALUES (:tag, :id)",
+        soci::use(tag), soci::use(key);
+}
+
+http::api_error name_taken(std::string const& name) {
+  return http::conflict("a workstation named '" + name + "' already exists");
+}
+
+http::api_error missing(std::int64_t id) {
+  return http::not_found("workstation " + std::to_string(id) + " not found");
+}
+
+}  // namespace
+
+repository::repository(db::database& db, clock_fn now) : db_(db), now_(std::move(now)) {}
+
+boost::asio::awaitable<db::result<workstation>> repository::create(new_workstation in) {
+  auto const stamp = util::format_rfc3339(now_());
+  co_return co_await db_.run([this, in = std::move(in), stamp](
+                                 soci::session& sql) -> db::result<workstation> {
+    workstation w{0,      in.name,        in.host, in.port, in.state, in.description,
+                  in.tags, 1,             stamp,   stamp};
+    db::database::write_transaction tr(db_, sql);
+    std::string const state(to_string(w.state));
+    std::string const tags = tags_to_json(w.tags);
+    int const port = w.port;
+    long long id = 0;
+    try {
+      sql << "INSERT INTO workstations (name, host, port, status, description, tags, version, "
+             "created_at, updated_at) VALUES (:name, :host, :port, :status, :description, :tags, "
+             "1, :created, :updated) RETURNING id",
+          soci::use(w.name), soci::use(w.host), soci::use(port), soci::use(state),
+          soci::use(w.description), soci::use(tags), soci::use(w.created_at),
+          soci::use(w.updated_at), soci::into(id);
+    } catch (soci::soci_error const& e) {
+      if (db::database::is_unique_violation(e)) return name_taken(w.name);
+      throw;
+    }
+    w.id = id;
+    write_tags(sql, w.id, w.tags);
+    tr.commit();
+    return w;
+  });
+}
+
+boost::asio::awaitable<db::result<workstation>> repository::get(std::int64_t id) {
+  co_return co_await db_.run([id](soci::session& sql) -> db::result<workstation> {
+    auto w = find(sql, id, false);
+    if (!w) return missing(id);
+    return std::move(*w);
+  });
+}
+
+boost::asio::awaitable<db::result<page>> repository::list(list_query q) {
+  co_return co_await db_.run([q = std::move(q)](soci::session& sql) -> db::result<page> {
+    // The SQL text is made of constant pieces only; filters are bound.
+    std::string where = " WHERE 1 = 1";
+    std::string const state = q.state ? std::string(to_string(*q.state)) : std::string();
+    if (q.state) where += " AND w.status = :status";
+    if (q.tag)
+      where +=
+          " AND EXISTS (SELECT 1 FROM workstation_tags t WHERE t.workstation_id = w.id AND t.tag "
+          "= :tag)";
+    auto bind_filters = [&](auto&& stmt) {
+      if (q.state) stmt, soci::use(state, "status");
+      if (q.tag) stmt, soci::use(*q.tag, "tag");
+    };
+
+    page result;
+    long long total = 0;
+    {
+      auto count = (sql.prepare << "SELECT COUNT(*) FROM workstations w" + where);
+      bind_filters(count);
+      count, soci::into(total);
+      soci::statement st(count);
+      st.execute(true);
+    }
+    result.total = total;
+
+    long long const limit = q.limit;
+    long long const offset = static_cast<long long>(q.offset);
+    auto select = (sql.prepare << "SELECT " + std::string(columns) + " FROM workstations w" +
+                                      where + " ORDER BY w.id LIMIT :limit OFFSET :offset");
+    bind_filters(select);
+    select, soci::use(limit, "limit"), soci::use(offset, "offset");
+    soci::rowset<soci::row> rows(select);
+    result.items.reserve(std::min<std::size_t>(q.limit, static_cast<std::size_t>(total)));
+    for (auto const& r : rows) result.items.push_back(from_row(r));
+    return result;
+  });
+}
+
+boost::asio::awaitable<db::result<workstation>> repository::patch(std::int64_t id,
+                                                                  workstation_patch p,
+                                                                  precondition check) {
+  auto const stamp = util::format_rfc3339(now_());
+  co_return co_await db_.run([this, id, p = std::move(p), check = std::move(check),
+                              stamp](soci::session& sql) -> db::result<workstation> {
+    db::database::write_transaction tr(db_, sql);
+    bool const pg = db_.kind() == db::backend::postgresql;
+    auto current = find(sql, id, pg);
+    if (!current) return missing(id);
+    if (check && !check(*current))
+      return http::precondition_failed("If-Match does not match the current ETag");
+    auto updated = *current;
+    apply(updated, p);
+    if (updated == *current) return updated;  // nothing changed: no new version
+    updated.version = current->version + 1;
+    updated.updated_at = stamp;
+
+    std::string const state(to_string(updated.state));
+    std::string const tags = tags_to_json(updated.tags);
+    int const port = updated.port;
+    long long const version = updated.version;
+    long long const key = id;
+    try {
+      sql << "UPDATE workstations SET name = :name, host = :host, port = :port, status = :status, "
+             "description = :description, tags = :tags, version = :version, updated_at = "
+             ":updated WHERE id = :id",
+          soci::use(updated.name), soci::use(updated.host), soci::use(port), soci::use(state),
+          soci::use(updated.description), soci::use(tags), soci::use(version),
+          soci::use(updated.updated_at), soci::use(key);
+    } catch (soci::soci_error const& e) {
+      if (db::database::is_unique_violation(e)) return name_taken(updated.name);
+      throw;
+    }
+    if (updated.tags != current->tags) write_tags(sql, id, updated.tags);
+    tr.commit();
+    return updated;
+  });
+}
+
+boost::asio::awaitable<db::result<void>> repository::remove(std::int64_t id) {
+  co_return co_await db_.run([this, id](soci::session& sql) -> db::result<void> {
+    db::database::write_transaction tr(db_, sql);
+    long long const key = id;
+    sql << "DELETE FROM workstation_tags WHERE workstation_id = :id", soci::use(key);
+    soci::statement st = (sql.prepare << "DELETE FROM workstations WHERE id = :id", soci::use(key));
+    st.execute(true);
+    if (st.get_affected_rows() == 0) return missing(id);
+    tr.commit();
+    return {};
+  });
+}
+
+}  // namespace wsd::workstations
