@@ -1,6 +1,8 @@
 #include "wsd/api/routes.hpp"
 
+#include "wsd/api/auth.hpp"
 #include "wsd/api/health.hpp"
+#include "wsd/api/users.hpp"
 #include "wsd/api/workstations.hpp"
 
 namespace wsd::api {
@@ -12,6 +14,12 @@ std::span<route const> routes() {
       {method::get, "/health", access::anyone, health::live},
       {method::get, "/ready", access::anyone, health::ready},
 
+      {method::post, "/api/auth/login", access::anyone, auth::login},
+      {method::get, "/api/auth/me", access::viewer, auth::me},
+      {method::get, "/api/users", access::admin, users::list},
+      {method::post, "/api/users", access::admin, users::create},
+      {method::del, "/api/users/{username}", access::admin, users::remove},
+
       {method::get, "/api/workstations", access::viewer, workstations::list},
       {method::post, "/api/workstations", access::operator_, workstations::create},
       {method::get, "/api/workstations/{id}", access::viewer, workstations::get},
@@ -21,21 +29,21 @@ std::span<route const> routes() {
   return table;
 }
 
-dispatcher::dispatcher(services& svc, auth::token_verifier const& tokens)
+dispatcher::dispatcher(services& svc, wsd::auth::token_verifier const& tokens)
     : svc_(svc), tokens_(tokens) {
   for (auto const& r : routes()) router_.add(r.verb, r.pattern);
 }
 
-boost::system::result<auth::claims, http::api_error> dispatcher::authorize(
+boost::system::result<wsd::auth::claims, http::api_error> dispatcher::authorize(
     http::request const& req, access needs) const {
-  auto const token = auth::bearer_token(req.authorization);
+  auto const token = wsd::auth::bearer_token(req.authorization);
   if (!token) return http::unauthorized("a bearer token is required");
   auto claims = tokens_.verify(*token);
   if (!claims) return http::unauthorized("invalid token: " + std::string(to_string(claims.error())));
-  auto const required = needs == access::admin || needs == access::metrics ? auth::role::admin
-                        : needs == access::operator_                       ? auth::role::operator_
-                                                                           : auth::role::viewer;
-  if (!auth::allows(claims->who, required))
+  auto const required = needs == access::admin || needs == access::metrics ? wsd::auth::role::admin
+                        : needs == access::operator_                       ? wsd::auth::role::operator_
+                                                                           : wsd::auth::role::viewer;
+  if (!wsd::auth::allows(claims->who, required))
     return http::forbidden("this needs the " + std::string(to_string(required)) + " role");
   return std::move(*claims);
 }
@@ -45,7 +53,7 @@ boost::asio::awaitable<http::response> dispatcher::operator()(http::request cons
   if (!match) co_return http::to_response(match.error());
   auto const& r = routes()[match->index];
 
-  auth::claims claims;
+  wsd::auth::claims claims;
   bool const open = r.needs == access::anyone ||
                     (r.needs == access::metrics && svc_.settings.metrics.is_public);
   if (!open) {

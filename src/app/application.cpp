@@ -12,10 +12,12 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "wsd/api/routes.hpp"
+#include "wsd/auth/login_limiter.hpp"
 #include "wsd/auth/secret.hpp"
 #include "wsd/db/database.hpp"
 #include "wsd/http/server.hpp"
 #include "wsd/log/logger.hpp"
+#include "wsd/users/repository.hpp"
 #include "wsd/workstations/repository.hpp"
 
 namespace wsd::app {
@@ -59,11 +61,22 @@ int run(config::settings const& settings) {
     return 1;
   }
 
+  users::repository user_repo(database);
+  auto const generated = user_repo.bootstrap_admin(settings.auth.admin_password);
+  if (!generated) {
+    std::cerr << "wsd: cannot create the admin user: " << generated.error() << std::endl;
+    return 1;
+  }
+  if (*generated)
+    std::cout << "wsd: created user 'admin' with generated password: " << **generated
+              << "\n(shown once; set WSD_ADMIN_PASSWORD to choose it)" << std::endl;
+
   workstations::repository workstation_repo(database);
   auth::jwt_codec jwt(*secret, settings.auth.token_ttl);
   auth::token_cache token_cache;
   auth::token_verifier tokens(jwt, token_cache);
-  api::services services{settings, metrics, database, workstation_repo};
+  auth::login_limiter limiter(settings.auth.login_max_failures, settings.auth.login_window);
+  api::services services{settings, metrics, database, workstation_repo, user_repo, jwt, limiter};
   api::dispatcher dispatch(services, tokens);
 
   auto const threads = config::effective_threads(settings);

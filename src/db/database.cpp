@@ -192,11 +192,12 @@ void database::write_transaction::commit() {
 }
 
 boost::asio::awaitable<bool> database::ping() {
-  auto const one = co_await run([](soci::session& sql) -> result<int> {
+  auto const select_one = [](soci::session& sql) -> result<int> {
     int value = 0;
     sql << "SELECT 1", soci::into(value);
     return value;
-  });
+  };
+  auto const one = co_await run(select_one);
   co_return one.has_value() && *one == 1;
 }
 

@@ -90,7 +90,7 @@ repository::repository(db::database& db, clock_fn now) : db_(db), now_(std::move
 
 boost::asio::awaitable<db::result<workstation>> repository::create(new_workstation in) {
   auto const stamp = util::format_rfc3339(now_());
-  co_return co_await db_.run([this, in = std::move(in), stamp](
+  return db_.run([this, in = std::move(in), stamp](
                                  soci::session& sql) -> db::result<workstation> {
     workstation w{0,      in.name,        in.host, in.port, in.state, in.description,
                   in.tags, 1,             stamp,   stamp};
@@ -118,7 +118,7 @@ boost::asio::awaitable<db::result<workstation>> repository::create(new_workstati
 }
 
 boost::asio::awaitable<db::result<workstation>> repository::get(std::int64_t id) {
-  co_return co_await db_.run([id](soci::session& sql) -> db::result<workstation> {
+  return db_.run([id](soci::session& sql) -> db::result<workstation> {
     auto w = find(sql, id, false);
     if (!w) return missing(id);
     return std::move(*w);
@@ -126,7 +126,7 @@ boost::asio::awaitable<db::result<workstation>> repository::get(std::int64_t id)
 }
 
 boost::asio::awaitable<db::result<page>> repository::list(list_query q) {
-  co_return co_await db_.run([q = std::move(q)](soci::session& sql) -> db::result<page> {
+  return db_.run([q = std::move(q)](soci::session& sql) -> db::result<page> {
     // The SQL text is made of constant pieces only; filters are bound.
     std::string where = " WHERE 1 = 1";
     std::string const state = q.state ? std::string(to_string(*q.state)) : std::string();
@@ -168,7 +168,7 @@ boost::asio::awaitable<db::result<workstation>> repository::patch(std::int64_t i
                                                                   workstation_patch p,
                                                                   precondition check) {
   auto const stamp = util::format_rfc3339(now_());
-  co_return co_await db_.run([this, id, p = std::move(p), check = std::move(check),
+  return db_.run([this, id, p = std::move(p), check = std::move(check),
                               stamp](soci::session& sql) -> db::result<workstation> {
     db::database::write_transaction tr(db_, sql);
     bool const pg = db_.kind() == db::backend::postgresql;
@@ -205,7 +205,7 @@ boost::asio::awaitable<db::result<workstation>> repository::patch(std::int64_t i
 }
 
 boost::asio::awaitable<db::result<void>> repository::remove(std::int64_t id) {
-  co_return co_await db_.run([this, id](soci::session& sql) -> db::result<void> {
+  return db_.run([this, id](soci::session& sql) -> db::result<void> {
     db::database::write_transaction tr(db_, sql);
     long long const key = id;
     sql << "DELETE FROM workstation_tags WHERE workstation_id = :id", soci::use(key);

@@ -18,6 +18,12 @@ class database;
 namespace wsd::workstations {
 class repository;
 }
+namespace wsd::users {
+class repository;
+}
+namespace wsd::auth {
+class login_limiter;
+}
 
 namespace wsd::api {
 
@@ -27,6 +33,9 @@ struct services {
   metrics::registry& metrics;
   db::database& database;
   workstations::repository& workstations;
+  users::repository& users;
+  auth::jwt_codec const& jwt;
+  auth::login_limiter& login_limiter;
 };
 
 struct context {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <exception>
+#include <future>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -29,35 +30,65 @@ class blocking_pool {
   static bool on_pool_thread() noexcept;
 
   // Runs f() on the pool; exceptions propagate to the awaiting coroutine.
+  // Not a coroutine itself, and callers pass named callables, never a
+  // capturing lambda inside the co_await expression: GCC 12 destroys such
+  // temporaries twice.
   template <class F>
   boost::asio::awaitable<std::invoke_result_t<F&>> run(F f) {
     using result_t = std::invoke_result_t<F&>;
-    using signature = void(std::exception_ptr, std::optional<result_t>);
-    auto value = co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
-                                                      signature>(
-        [this](auto handler, F fn) {
-          boost::asio::post(pool_, [h = std::move(handler), fn = std::move(fn)]() mutable {
-            std::exception_ptr error;
-            std::optional<result_t> result;
-            try {
-              pool_thread_scope const scope;
-              result.emplace(fn());
-            } catch (...) {
-              error = std::current_exception();
-            }
-            auto const ex = boost::asio::get_associated_executor(h);
-            boost::asio::dispatch(ex, [h = std::move(h), error, r = std::move(result)]() mutable {
-              std::move(h)(error, std::move(r));
-            });
-          });
-        },
-        boost::asio::use_awaitable, std::move(f));
-    co_return std::move(*value);
+    static_assert(std::is_default_constructible_v<result_t>);
+    return boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
+                                       void(std::exception_ptr, result_t)>(
+        initiate_run<F>{this}, boost::asio::use_awaitable, std::move(f));
+  }
+
+  // Runs f() on the pool and waits for it: for start-up work outside any
+  // coroutine (never call it from an io_context thread).
+  template <class F>
+  std::invoke_result_t<F&> run_sync(F f) {
+    std::packaged_task<std::invoke_result_t<F&>()> task([&f] {
+      pool_thread_scope const scope;
+      return f();
+    });
+    auto done = task.get_future();
+    boost::asio::post(pool_, [&task] { task(); });
+    return done.get();
   }
 
   void stop();
 
  private:
+  template <class F>
+  struct initiate_run {
+    blocking_pool* self;
+    template <class Handler>
+    void operator()(Handler handler, F fn) const {
+      boost::asio::post(self->pool_, job<F, Handler>{std::move(fn), std::move(handler)});
+    }
+  };
+
+  template <class F, class Handler>
+  struct job {
+    F fn;
+    Handler handler;
+    void operator()() {
+      using result_t = std::invoke_result_t<F&>;
+      std::exception_ptr error;
+      result_t result{};
+      try {
+        pool_thread_scope const scope;
+        result = fn();
+      } catch (...) {
+        error = std::current_exception();
+      }
+      // Resume the coroutine on its own executor, never on the pool.
+      auto const ex = boost::asio::get_associated_executor(handler);
+      boost::asio::dispatch(ex, [h = std::move(handler), error, r = std::move(result)]() mutable {
+        std::move(h)(error, std::move(r));
+      });
+    }
+  };
+
   // Marks the current thread as a pool thread while a job runs.
   struct pool_thread_scope {
     pool_thread_scope() noexcept;

@@ -45,9 +45,7 @@ class database {
   // answer 503, unexpected database errors 500; both are logged.
   template <class F>
   auto run(F fn) -> boost::asio::awaitable<std::invoke_result_t<F&, soci::session&>> {
-    co_return co_await pool_->run([this, fn = std::move(fn)]() mutable {
-      return with_session([&](soci::session& sql) { return fn(sql); });
-    });
+    return pool_->run(session_job<F>{this, std::move(fn)});
   }
 
   // Blocking form of run(), for pool threads only: anywhere else it throws
@@ -91,6 +89,13 @@ class database {
   };
 
  private:
+  template <class F>
+  struct session_job {
+    database* db;
+    F fn;
+    auto operator()() { return db->with_session(fn); }
+  };
+
   struct leased {
     database* owner;
     std::size_t pos;
