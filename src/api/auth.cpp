@@ -1,10 +1,9 @@
 #include "wsd/api/auth.hpp"
 
-#include <boost/url/parse_query.hpp>
-
 #include "wsd/api/representation.hpp"
 #include "wsd/auth/login_limiter.hpp"
 #include "wsd/http/json_body.hpp"
+#include "wsd/http/query.hpp"
 #include "wsd/users/repository.hpp"
 
 namespace wsd::api::auth {
@@ -28,17 +27,9 @@ bool is_form(std::string_view content_type) noexcept {
 }
 
 // OAuth2 password-grant clients send username=...&password=... form-encoded.
-boost::system::result<credentials, http::api_error> from_form(std::string_view body) {
-  auto const params = boost::urls::parse_query(body);
-  if (!params) return http::bad_request("malformed form body");
-  credentials c;
-  boost::urls::encoding_opts opts;
-  opts.space_as_plus = true;
-  for (auto const& p : *params) {
-    if (p.key == "username") c.username = p.value.decode(opts);
-    if (p.key == "password") c.password = p.value.decode(opts);
-  }
-  return c;
+credentials from_form(std::string_view body) {
+  return {http::query_param(body, "username").value_or(""),
+          http::query_param(body, "password").value_or("")};
 }
 
 boost::system::result<credentials, http::api_error> from_json(http::request const& req) {
@@ -60,7 +51,10 @@ boost::system::result<credentials, http::api_error> from_json(http::request cons
 }  // namespace
 
 boost::asio::awaitable<reply> login(context& ctx) {
-  auto const given = is_form(ctx.req.content_type) ? from_form(ctx.req.body) : from_json(ctx.req);
+  auto const given = is_form(ctx.req.content_type)
+                         ? boost::system::result<credentials, http::api_error>(
+                               from_form(ctx.req.body))
+                         : from_json(ctx.req);
   if (!given) co_return given.error();
   if (given->username.empty() || given->password.empty())
     co_return http::unauthorized("invalid username or password");

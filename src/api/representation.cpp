@@ -1,5 +1,6 @@
 #include "wsd/api/representation.hpp"
 
+
 #include "wsd/http/etag.hpp"
 #include "wsd/http/json_body.hpp"
 

@@ -2,6 +2,8 @@
 
 #include "wsd/api/auth.hpp"
 #include "wsd/api/health.hpp"
+#include "wsd/api/openapi.hpp"
+#include "wsd/api/performance.hpp"
 #include "wsd/api/users.hpp"
 #include "wsd/api/workstations.hpp"
 
@@ -13,6 +15,8 @@ std::span<route const> routes() {
   static constexpr route table[] = {
       {method::get, "/health", access::anyone, health::live},
       {method::get, "/ready", access::anyone, health::ready},
+      {method::get, "/openapi.json", access::anyone, openapi::document},
+      {method::get, "/docs", access::anyone, openapi::docs},
 
       {method::post, "/api/auth/login", access::anyone, auth::login},
       {method::get, "/api/auth/me", access::viewer, auth::me},
@@ -25,6 +29,16 @@ std::span<route const> routes() {
       {method::get, "/api/workstations/{id}", access::viewer, workstations::get},
       {method::patch, "/api/workstations/{id}", access::operator_, workstations::patch},
       {method::del, "/api/workstations/{id}", access::operator_, workstations::remove},
+
+      {method::get, "/api/performance/cache-stats", access::admin, performance::cache_stats},
+      {method::post, "/api/performance/cache-clear", access::admin, performance::cache_clear},
+      {method::post, "/api/performance/cache-invalidate", access::admin,
+       performance::cache_invalidate},
+      {method::get, "/api/performance/cache-keys", access::admin, performance::cache_keys},
+      {method::get, "/api/performance/metrics", access::admin, performance::metrics},
+      {method::post, "/api/performance/circuit-breaker/reset", access::admin,
+       performance::breaker_reset},
+      {method::get, "/metrics", access::metrics, performance::prometheus},
   };
   return table;
 }

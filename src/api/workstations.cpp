@@ -1,6 +1,7 @@
 #include "wsd/api/workstations.hpp"
 
 #include "wsd/api/representation.hpp"
+#include "wsd/cache/sharded_cache.hpp"
 #include "wsd/http/etag.hpp"
 #include "wsd/workstations/repository.hpp"
 
@@ -10,17 +11,61 @@ namespace ws = wsd::workstations;
 
 namespace {
 
+constexpr std::string_view all_lists = "workstations:list:*";
+
 http::api_error no_such(std::string_view id) {
   return http::not_found("workstation " + std::string(id) + " not found");
 }
 
-// A workstation as the API returns it, with its ETag.
-http::response one(unsigned status, ws::workstation const& w, context& ctx,
-                   std::string_view x_cache = {}) {
+// A ready-to-send representation: serialized once, then shared.
+cache::entry_ptr make_entry(std::string body) {
+  auto etag = http::make_etag(body);
+  return std::make_shared<cache::entry const>(
+      cache::entry{http::make_body(std::move(body)), std::move(etag)});
+}
+
+std::string_view x_cache(cache::outcome how) noexcept {
+  switch (how) {
+    case cache::outcome::hit: return "HIT";
+    case cache::outcome::stale: return "STALE";
+    case cache::outcome::miss: break;
+  }
+  return "MISS";
+}
+
+// Answers a GET from the cache under `key`, loading on a miss; without a
+// cache, straight from the loader.
+boost::asio::awaitable<reply> cached(context& ctx, std::string const& key,
+                                     cache::loader const& load) {
+  auto const& inm = ctx.req.if_none_match;
+  if (!ctx.svc.cache) {
+    auto const loaded = co_await load();
+    if (!loaded) co_return loaded.error();
+    co_return entity(200, (*loaded)->body, (*loaded)->etag, inm, "MISS");
+  }
+  auto const found = co_await ctx.svc.cache->get(key, load);
+  if (!found) co_return found.error();
+  auto res = entity(200, found->value->body, found->value->etag, inm, x_cache(found->how));
+  if (found->how == cache::outcome::stale) res.set("Warning", R"(110 - "Response is Stale")");
+  co_return res;
+}
+
+// After a committed write: this instance never answers the old state again.
+boost::asio::awaitable<void> forget(context& ctx, std::int64_t id) {
+  if (!ctx.svc.cache) co_return;
+  auto const key = ws::item_cache_key(id);
+  co_await ctx.svc.cache->invalidate(key);
+  co_await ctx.svc.cache->invalidate_matching(all_lists);
+}
+
+http::response written(unsigned status, ws::workstation const& w) {
   auto body = ws::to_json(w);
   auto etag = http::make_etag(body);
-  return entity(status, http::make_body(std::move(body)), std::move(etag), ctx.req.if_none_match,
-                x_cache);
+  http::response res;
+  res.status = status;
+  res.body = http::make_body(std::move(body));
+  res.set("ETag", std::move(etag));
+  return res;
 }
 
 }  // namespace
@@ -28,20 +73,25 @@ http::response one(unsigned status, ws::workstation const& w, context& ctx,
 boost::asio::awaitable<reply> list(context& ctx) {
   auto const query = ws::parse_list_query(ctx.req.query);
   if (!query) co_return http::validation_failed(query.error());
-  auto const page = co_await ctx.svc.workstations.list(*query);
-  if (!page) co_return page.error();
-  auto body = ws::list_to_json(page->items, page->total, query->limit, query->offset);
-  auto etag = http::make_etag(body);
-  co_return entity(200, http::make_body(std::move(body)), std::move(etag), ctx.req.if_none_match,
-                   "MISS");
+  cache::loader const load = [&ctx, &query]() -> boost::asio::awaitable<cache::load_result> {
+    auto const page = co_await ctx.svc.workstations.list(*query);
+    if (!page) co_return page.error();
+    co_return make_entry(ws::list_to_json(page->items, page->total, query->limit, query->offset));
+  };
+  auto const key = query->cache_key();
+  co_return co_await cached(ctx, key, load);
 }
 
 boost::asio::awaitable<reply> get(context& ctx) {
   auto const id = ws::parse_id(ctx.params[0]);
   if (!id) co_return no_such(ctx.params[0]);
-  auto const w = co_await ctx.svc.workstations.get(*id);
-  if (!w) co_return w.error();
-  co_return one(200, *w, ctx, "MISS");
+  cache::loader const load = [&ctx, id = *id]() -> boost::asio::awaitable<cache::load_result> {
+    auto const w = co_await ctx.svc.workstations.get(id);
+    if (!w) co_return w.error();
+    co_return make_entry(ws::to_json(*w));
+  };
+  auto const key = ws::item_cache_key(*id);
+  co_return co_await cached(ctx, key, load);
 }
 
 boost::asio::awaitable<reply> create(context& ctx) {
@@ -51,7 +101,8 @@ boost::asio::awaitable<reply> create(context& ctx) {
   if (!input) co_return http::validation_failed(std::move(input.error()));
   auto const w = co_await ctx.svc.workstations.create(std::move(*input));
   if (!w) co_return w.error();
-  auto res = one(201, *w, ctx);
+  co_await forget(ctx, w->id);
+  auto res = written(201, *w);
   res.set("Location", "/api/workstations/" + std::to_string(w->id));
   co_return res;
 }
@@ -70,7 +121,8 @@ boost::asio::awaitable<reply> patch(context& ctx) {
     };
   auto const w = co_await ctx.svc.workstations.patch(*id, std::move(*changes), std::move(check));
   if (!w) co_return w.error();
-  co_return one(200, *w, ctx);
+  co_await forget(ctx, *id);
+  co_return written(200, *w);
 }
 
 boost::asio::awaitable<reply> remove(context& ctx) {
@@ -78,6 +130,7 @@ boost::asio::awaitable<reply> remove(context& ctx) {
   if (!id) co_return no_such(ctx.params[0]);
   auto const done = co_await ctx.svc.workstations.remove(*id);
   if (!done) co_return done.error();
+  co_await forget(ctx, *id);
   co_return http::empty_response(204);
 }
 

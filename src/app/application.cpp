@@ -13,6 +13,7 @@
 
 #include "wsd/api/routes.hpp"
 #include "wsd/auth/login_limiter.hpp"
+#include "wsd/cache/sharded_cache.hpp"
 #include "wsd/auth/secret.hpp"
 #include "wsd/db/database.hpp"
 #include "wsd/http/server.hpp"
@@ -35,6 +36,18 @@ boost::system::result<std::string, std::string> jwt_secret(config::settings cons
   auto const ok = auth::check_jwt_secret(*settings.auth.jwt_secret);
   if (!ok) return {boost::system::in_place_error, "WSD_JWT_SECRET: " + ok.error()};
   return {boost::system::in_place_value, *settings.auth.jwt_secret};
+}
+
+cache::options cache_options(config::settings const& settings) {
+  auto const& c = settings.cache;
+  cache::options o;
+  o.shards = c.shards != 0 ? c.shards
+                           : cache::default_shard_count(config::effective_threads(settings));
+  o.max_bytes = c.max_bytes;
+  o.ttl = c.ttl;
+  o.max_stale = c.max_stale;
+  o.sweep_interval = c.sweep_interval;
+  return o;
 }
 
 std::string url_host(std::string const& host) {
@@ -76,11 +89,18 @@ int run(config::settings const& settings) {
   auth::token_cache token_cache;
   auth::token_verifier tokens(jwt, token_cache);
   auth::login_limiter limiter(settings.auth.login_max_failures, settings.auth.login_window);
-  api::services services{settings, metrics, database, workstation_repo, user_repo, jwt, limiter};
-  api::dispatcher dispatch(services, tokens);
-
   auto const threads = config::effective_threads(settings);
   asio::io_context ioc(static_cast<int>(threads));
+
+  std::unique_ptr<cache::sharded_cache> cache;
+  if (settings.cache.enabled) {
+    cache = std::make_unique<cache::sharded_cache>(ioc.get_executor(), cache_options(settings));
+    cache->start_sweeper();
+  }
+  api::services services{settings, metrics,    database,   workstation_repo,
+                         user_repo, jwt,       limiter,    cache.get()};
+  api::dispatcher dispatch(services, tokens);
+
   http::server server(
       ioc, settings.server,
       [&dispatch](http::request const& req) { return dispatch(req); }, metrics, logger);
@@ -99,6 +119,7 @@ int run(config::settings const& settings) {
         ioc,
         [&]() -> asio::awaitable<void> {
           co_await server.shutdown();
+          if (cache) cache->stop();
           ioc.stop();
         },
         asio::detached);

@@ -134,6 +134,12 @@ void database::release(std::size_t pos) noexcept {
   sessions_->give_back(pos);
 }
 
+void database::record_latency(std::chrono::steady_clock::time_point started) noexcept {
+  auto const us = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started);
+  metrics_.database.latency.record(static_cast<std::uint64_t>(us.count()));
+}
+
 http::api_error database::failed(std::size_t pos, soci::soci_error const& e) {
   metrics_.database.errors.fetch_add(1, std::memory_order_relaxed);
   auto const category = e.get_error_category();

@@ -262,6 +262,11 @@ asio::awaitable<bool> server::state::serve_one(connection& conn) {
     co_await send_error(conn, headers_too_large("request headers exceed server.max_header_bytes"), 11);
     co_return false;
   }
+  // Beast checks Content-Length against the body limit with the headers.
+  if (hec == bhttp::error::body_limit) {
+    co_await send_error(conn, payload_too_large("request body exceeds server.max_body_bytes"), 11);
+    co_return false;
+  }
   if (hec == beast::error::timeout || hec == bhttp::error::end_of_stream ||
       hec == asio::error::eof || hec == asio::error::operation_aborted ||
       hec == asio::error::connection_reset)

@@ -24,6 +24,9 @@ class repository;
 namespace wsd::auth {
 class login_limiter;
 }
+namespace wsd::cache {
+class sharded_cache;
+}
 
 namespace wsd::api {
 
@@ -36,6 +39,7 @@ struct services {
   users::repository& users;
   auth::jwt_codec const& jwt;
   auth::login_limiter& login_limiter;
+  cache::sharded_cache* cache;  // null when cache.enabled=false
 };
 
 struct context {

@@ -2,6 +2,7 @@
 // checks) and JSON entities with ETag, conditional GET (304) and X-Cache.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -55,9 +56,13 @@ class database {
     using result_t = std::invoke_result_t<F&, soci::session&>;
     auto lease = acquire();
     if (!lease) return result_t(lease.error());
+    auto const started = std::chrono::steady_clock::now();
     try {
-      return fn(sessions_->at(lease->pos));
+      auto answer = fn(sessions_->at(lease->pos));
+      record_latency(started);
+      return answer;
     } catch (soci::soci_error const& e) {
+      record_latency(started);
       return result_t(failed(lease->pos, e));
     }
   }
@@ -110,6 +115,7 @@ class database {
   };
   boost::system::result<leased, http::api_error> acquire();
   void release(std::size_t pos) noexcept;
+  void record_latency(std::chrono::steady_clock::time_point started) noexcept;
   http::api_error failed(std::size_t pos, soci::soci_error const& e);
   void configure_session(soci::session& sql);
 

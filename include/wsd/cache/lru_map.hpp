@@ -1,0 +1,143 @@
+// The single-threaded core of the cache: a map of ready-to-send responses with
+// a per-entry TTL, a byte budget enforced by LRU eviction, and a grace period
+// (max_stale) during which an expired entry is kept to be served as STALE when
+// the database is down, never as fresh. It knows nothing of threads: the
+// sharded cache owns one per shard and touches it only on that shard's strand.
+// Time is passed in by the caller, so tests drive it with a fake clock.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/intrusive/list.hpp>
+
+namespace wsd::cache {
+
+using clock = std::chrono::steady_clock;
+
+// An immutable, ready-to-send response. A hit hands out the shared pointer:
+// no JSON work, no body copy.
+struct entry {
+  std::shared_ptr<std::string const> body;
+  std::string etag;
+  std::string_view content_type = "application/json";  // always a string literal
+
+  // Body and ETag sizes plus an estimate of the bookkeeping around them.
+  std::size_t bytes() const noexcept;
+};
+using entry_ptr = std::shared_ptr<entry const>;
+
+// One line of a key listing (GET /api/performance/cache-keys).
+struct key_info {
+  std::string key;
+  std::int64_t age_seconds = 0;
+  std::int64_t ttl_seconds = 0;  // fresh time left, 0 once expired
+  std::size_t bytes = 0;
+};
+
+enum class freshness : std::uint8_t { fresh, stale, absent };
+
+struct find_result {
+  entry_ptr value;  // null when absent
+  freshness how = freshness::absent;
+};
+
+// Lookups are counted by outcome: fresh → hits, expired but within max_stale →
+// stale_hits, nothing usable → misses. Removals are counted by cause.
+struct lru_counters {
+  std::uint64_t hits = 0;
+  std::uint64_t misses = 0;
+  std::uint64_t stale_hits = 0;
+  std::uint64_t evictions = 0;      // pushed out by the byte budget
+  std::uint64_t expirations = 0;    // older than ttl + max_stale
+  std::uint64_t invalidations = 0;  // removed by erase, erase_matching or clear
+  std::size_t entries = 0;
+  std::size_t bytes = 0;
+};
+
+class lru_map {
+ public:
+  lru_map(std::size_t max_bytes, clock::duration ttl, clock::duration max_stale);
+  lru_map(lru_map const&) = delete;
+  lru_map& operator=(lru_map const&) = delete;
+  ~lru_map();
+
+  // What an entry costs against the budget under `key`.
+  static std::size_t charge(std::string_view key, entry const& value) noexcept;
+
+  // Stores (or replaces) `key` as the most recently used entry, stamped `now`,
+  // then evicts from the LRU end until within budget. An entry whose charge
+  // exceeds the whole budget is not stored (and drops an older value of the
+  // key). Returns whether it was stored.
+  bool insert(std::string_view key, entry_ptr value, clock::time_point now);
+
+  // A fresh hit becomes the most recently used; a stale one does not (it is
+  // only a fallback). An entry past ttl + max_stale is removed on the spot.
+  find_result find(std::string_view key, clock::time_point now);
+  // Like find, but counts nothing and leaves the LRU order alone.
+  find_result peek(std::string_view key, clock::time_point now) const;
+
+  bool erase(std::string_view key);
+  std::size_t erase_matching(std::string_view pattern);  // glob, see glob.hpp
+  std::size_t clear();
+  // Removes the entries older than ttl + max_stale; returns how many.
+  std::size_t sweep(clock::time_point now);
+
+  // The `limit` smallest matching keys (in key order) among the entries still
+  // within ttl + max_stale.
+  std::vector<key_info> keys(std::string_view pattern, std::size_t limit,
+                             clock::time_point now) const;
+
+  lru_counters counters() const noexcept;
+  std::size_t size() const noexcept { return slots_.size(); }
+  std::size_t bytes() const noexcept { return bytes_; }
+  std::size_t max_bytes() const noexcept { return max_bytes_; }
+
+ private:
+  using hook = boost::intrusive::list_member_hook<
+      boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
+
+  // Lives in the map's node, so its address is stable; the hooks unlink it
+  // from both lists when the node is erased.
+  struct slot {
+    std::string_view key;  // views the map's own key
+    entry_ptr value;
+    clock::time_point stored;
+    std::size_t charge = 0;
+    hook by_use;  // in lru_, most recently used first
+    hook by_age;  // in age_, oldest first: with one TTL for all, expiry order
+  };
+
+  template <hook slot::*Member>
+  using slot_list = boost::intrusive::list<slot, boost::intrusive::member_hook<slot, hook, Member>,
+                                           boost::intrusive::constant_time_size<false>>;
+
+  // Transparent, so a lookup by string_view allocates nothing.
+  struct key_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const noexcept;
+  };
+  using slot_table = std::unordered_map<std::string, slot, key_hash, std::equal_to<>>;
+
+  bool dead(slot const& s, clock::time_point now) const noexcept;
+  find_result classify(slot const& s, clock::time_point now) const noexcept;
+  void remove(slot_table::iterator it) noexcept;
+  void remove(slot& s) noexcept;
+
+  std::size_t max_bytes_;
+  clock::duration ttl_;
+  clock::duration max_stale_;
+  std::size_t bytes_ = 0;
+  lru_counters counters_;
+  slot_table slots_;
+  slot_list<&slot::by_use> lru_;
+  slot_list<&slot::by_age> age_;
+};
+
+}  // namespace wsd::cache

@@ -1,0 +1,274 @@
+#include "wsd/api/performance.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "wsd/api/representation.hpp"
+#include "wsd/cache/glob.hpp"
+#include "wsd/cache/sharded_cache.hpp"
+#include "wsd/db/database.hpp"
+#include "wsd/http/query.hpp"
+
+namespace wsd::api::performance {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t default_key_limit = 100;
+constexpr std::size_t max_key_limit = 10000;
+
+http::response json_reply(json::object const& o) {
+  return http::json_response(200, json::serialize(o));
+}
+
+json::object to_json(cache::shard_stats const& s) {
+  return {{"entries", s.entries},         {"bytes", s.bytes},
+          {"capacity_bytes", s.capacity_bytes}, {"hits", s.hits},
+          {"misses", s.misses},           {"hit_rate", s.hit_rate},
+          {"stale", s.stale},             {"evictions", s.evictions},
+          {"expirations", s.expirations}, {"invalidations", s.invalidations}};
+}
+
+boost::asio::awaitable<json::object> cache_figures(context& ctx) {
+  if (!ctx.svc.cache) {
+    auto o = to_json(cache::shard_stats{});
+    o["shards"] = 0;
+    o["enabled"] = false;
+    co_return o;
+  }
+  auto const s = co_await ctx.svc.cache->statistics();
+  auto o = to_json(s.total);
+  o["shards"] = s.shards;
+  o["enabled"] = true;
+  co_return o;
+}
+
+json::object latency_ms(metrics::histogram::snapshot const& h) {
+  auto ms = [&](double q) { return h.percentile_us(q) / 1000.0; };
+  return {{"p50", ms(0.50)},
+          {"p90", ms(0.90)},
+          {"p99", ms(0.99)},
+          {"max", static_cast<double>(h.max_us) / 1000.0}};
+}
+
+json::object request_figures(metrics::registry const& m) {
+  json::object by_status;
+  for (std::size_t code = 100; code < m.requests.by_status.size(); ++code)
+    if (auto const n = m.requests.by_status[code].load(std::memory_order_relaxed))
+      by_status[std::to_string(code)] = n;
+  return {{"total", m.requests.total.load()},
+          {"in_flight", m.requests.in_flight.load()},
+          {"by_status", std::move(by_status)},
+          {"latency_ms", latency_ms(m.requests.latency.read())}};
+}
+
+json::object database_figures(context& ctx) {
+  auto const& m = ctx.svc.metrics.database;
+  return {{"backend", ctx.svc.database.backend_name()},
+          {"pool_size", ctx.svc.database.pool_size()},
+          {"in_use", m.in_use.load()},
+          {"queries", m.queries.load()},
+          {"errors", m.errors.load()},
+          {"latency_ms", latency_ms(m.latency.read())}};
+}
+
+json::object breaker_figures() {
+  return {{"state", "closed"}, {"failures", 0}, {"opened_count", 0}, {"last_opened_at", nullptr}};
+}
+
+// The pattern from ?pattern= or a JSON body {"pattern": ...}, validated.
+boost::system::result<std::string, http::api_error> pattern_of(context& ctx) {
+  auto pattern = http::query_param(ctx.req.query, "pattern");
+  if (!pattern) {
+    auto const body = json_body(ctx.req, true);
+    if (!body) return body.error();
+    if (auto const* p = body->if_contains("pattern"); p && p->is_string())
+      pattern = std::string(p->get_string());
+  }
+  if (!pattern) return http::bad_request("a pattern is required (?pattern= or {\"pattern\":...})");
+  if (auto const ok = cache::validate_pattern(*pattern); !ok)
+    return http::bad_request("invalid pattern: " + ok.error());
+  return std::move(*pattern);
+}
+
+}  // namespace
+
+boost::asio::awaitable<reply> cache_stats(context& ctx) {
+  co_return json_reply(co_await cache_figures(ctx));
+}
+
+boost::asio::awaitable<reply> cache_clear(context& ctx) {
+  std::size_t removed = 0;
+  if (ctx.svc.cache) removed = co_await ctx.svc.cache->clear();
+  co_return json_reply({{"status", "success"}, {"entries_removed", removed}});
+}
+
+boost::asio::awaitable<reply> cache_invalidate(context& ctx) {
+  auto const pattern = pattern_of(ctx);
+  if (!pattern) co_return pattern.error();
+  std::size_t removed = 0;
+  if (ctx.svc.cache) removed = co_await ctx.svc.cache->invalidate_matching(*pattern);
+  co_return json_reply({{"status", "success"}, {"pattern", *pattern}, {"invalidated", removed}});
+}
+
+boost::asio::awaitable<reply> cache_keys(context& ctx) {
+  auto const pattern = http::query_param(ctx.req.query, "pattern").value_or("*");
+  if (auto const ok = cache::validate_pattern(pattern); !ok)
+    co_return http::bad_request("invalid pattern: " + ok.error());
+  std::size_t limit = default_key_limit;
+  if (auto const text = http::query_param(ctx.req.query, "limit")) {
+    char* end = nullptr;
+    auto const n = std::strtoull(text->c_str(), &end, 10);
+    if (text->empty() || *end != '\0' || n < 1 || n > max_key_limit)
+      co_return http::validation_failed({{"limit", "must be an integer between 1 and 10000"}});
+    limit = n;
+  }
+  json::array keys;
+  std::vector<cache::key_info> found;
+  if (ctx.svc.cache) found = co_await ctx.svc.cache->keys(pattern, limit);
+  for (auto const& k : found)
+      keys.push_back(json::object{{"key", k.key},
+                                  {"age_seconds", k.age_seconds},
+                                  {"ttl_seconds", k.ttl_seconds},
+                                  {"bytes", k.bytes}});
+  co_return json_reply({{"keys", std::move(keys)}});
+}
+
+boost::asio::awaitable<reply> metrics(context& ctx) {
+  auto const& m = ctx.svc.metrics;
+  auto const uptime = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::steady_clock::now() - m.started);
+  auto cache = co_await cache_figures(ctx);
+  json::object o{
+      {"uptime_seconds", uptime.count()},
+      {"requests", request_figures(m)},
+      {"cache", std::move(cache)},
+      {"database", database_figures(ctx)},
+      {"circuit_breaker", breaker_figures()},
+      {"connections", json::object{{"active", m.connections.active.load()},
+                                   {"accepted", m.connections.accepted.load()},
+                                   {"rejected", m.connections.rejected.load()}}},
+  };
+  co_return json_reply(o);
+}
+
+boost::asio::awaitable<reply> breaker_reset(context&) { co_return json_reply(breaker_figures()); }
+
+namespace {
+
+// Prometheus text exposition format 0.0.4.
+class exposition {
+ public:
+  void metric(std::string_view name, std::string_view type, std::string_view help) {
+    out_ += "# HELP ";
+    out_ += name;
+    out_ += ' ';
+    out_ += help;
+    out_ += "\n# TYPE ";
+    out_ += name;
+    out_ += ' ';
+    out_ += type;
+    out_ += '\n';
+  }
+  template <class T>
+  void sample(std::string_view name, T value, std::string_view labels = {}) {
+    out_ += name;
+    if (!labels.empty()) {
+      out_ += '{';
+      out_ += labels;
+      out_ += '}';
+    }
+    out_ += ' ';
+    if constexpr (std::is_floating_point_v<T>) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.9g", value);
+      out_ += buf;
+    } else {
+      out_ += std::to_string(value);
+    }
+    out_ += '\n';
+  }
+  template <class T>
+  void single(std::string_view name, std::string_view type, std::string_view help, T value) {
+    metric(name, type, help);
+    sample(name, value);
+  }
+  void histogram(std::string_view name, std::string_view help,
+                 metrics::histogram::snapshot const& h) {
+    metric(name, "histogram", help);
+    std::string const bucket = std::string(name) + "_bucket";
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < metrics::histogram::bounds_us.size(); ++i) {
+      cumulative += h.counts[i];
+      char le[48];
+      std::snprintf(le, sizeof le, "le=\"%g\"",
+                    static_cast<double>(metrics::histogram::bounds_us[i]) / 1e6);
+      sample(bucket, cumulative, le);
+    }
+    sample(bucket, h.count, "le=\"+Inf\"");
+    sample(std::string(name) + "_sum", static_cast<double>(h.sum_us) / 1e6);
+    sample(std::string(name) + "_count", h.count);
+  }
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+}  // namespace
+
+boost::asio::awaitable<reply> prometheus(context& ctx) {
+  auto const& m = ctx.svc.metrics;
+  exposition e;
+  e.single("wsd_uptime_seconds", "gauge", "Seconds since the server started.",
+           std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
+                                                            m.started)
+               .count());
+  e.metric("wsd_http_requests_total", "counter", "HTTP requests answered, by status code.");
+  for (std::size_t code = 100; code < m.requests.by_status.size(); ++code)
+    if (auto const n = m.requests.by_status[code].load(std::memory_order_relaxed))
+      e.sample("wsd_http_requests_total", n, "code=\"" + std::to_string(code) + "\"");
+  e.single("wsd_http_requests_in_flight", "gauge", "Requests being handled.",
+           m.requests.in_flight.load());
+  e.histogram("wsd_http_request_duration_seconds", "Time from request headers to response sent.",
+              m.requests.latency.read());
+
+  auto const c = co_await cache_figures(ctx);
+  auto num = [&](char const* k) { return c.at(k).to_number<double>(); };
+  e.single("wsd_cache_hits_total", "counter", "Cache lookups answered fresh.", num("hits"));
+  e.single("wsd_cache_misses_total", "counter", "Cache lookups not answered fresh.",
+           num("misses"));
+  e.single("wsd_cache_entries", "gauge", "Entries held.", num("entries"));
+  e.single("wsd_cache_bytes", "gauge", "Bytes held.", num("bytes"));
+  e.single("wsd_cache_capacity_bytes", "gauge", "Byte budget.", num("capacity_bytes"));
+  e.single("wsd_cache_evictions_total", "counter", "Entries evicted for space.", num("evictions"));
+  e.single("wsd_cache_expirations_total", "counter", "Entries removed after their TTL.",
+           num("expirations"));
+  e.single("wsd_cache_invalidations_total", "counter", "Entries removed by invalidation.",
+           num("invalidations"));
+
+  auto const& d = m.database;
+  e.single("wsd_db_queries_total", "counter", "SQL statements executed.", d.queries.load());
+  e.single("wsd_db_errors_total", "counter", "Database calls that failed.", d.errors.load());
+  e.single("wsd_db_connections_in_use", "gauge", "Pooled connections leased.", d.in_use.load());
+  e.single("wsd_db_pool_size", "gauge", "Pooled connections.", ctx.svc.database.pool_size());
+  e.histogram("wsd_db_call_duration_seconds", "Time of one database call.", d.latency.read());
+
+  e.single("wsd_circuit_breaker_open", "gauge", "1 while the breaker is open or half-open.", 0);
+  e.single("wsd_circuit_breaker_opened_total", "counter", "Times the breaker opened.", 0);
+
+  e.single("wsd_connections_active", "gauge", "Open client connections.",
+           m.connections.active.load());
+  e.single("wsd_connections_accepted_total", "counter", "Connections accepted.",
+           m.connections.accepted.load());
+  e.single("wsd_connections_rejected_total", "counter",
+           "Connections closed at once over server.max_connections.",
+           m.connections.rejected.load());
+
+  auto res = http::json_response(200, e.take());
+  res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  co_return res;
+}
+
+}  // namespace wsd::api::performance

@@ -1,0 +1,203 @@
+#include "wsd/cache/lru_map.hpp"
+
+#include <algorithm>
+#include <functional>
+
+#include "wsd/cache/glob.hpp"
+
+namespace wsd::cache {
+
+namespace {
+
+// Roughly the entry object, the two shared_ptr control blocks and the body's
+// string object; exactness does not matter, proportionality does.
+constexpr std::size_t entry_overhead = 160;
+// Roughly the hash node, its key string and the slot with its two hooks.
+constexpr std::size_t slot_overhead = 128;
+
+std::int64_t whole_seconds_floor(clock::duration d) noexcept {
+  return std::chrono::floor<std::chrono::seconds>(d).count();
+}
+
+std::int64_t whole_seconds_ceil(clock::duration d) noexcept {
+  return std::chrono::ceil<std::chrono::seconds>(d).count();
+}
+
+}  // namespace
+
+std::size_t entry::bytes() const noexcept {
+  return (body ? body->size() : 0) + etag.size() + entry_overhead;
+}
+
+std::size_t lru_map::key_hash::operator()(std::string_view key) const noexcept {
+  return std::hash<std::string_view>{}(key);
+}
+
+lru_map::lru_map(std::size_t max_bytes, clock::duration ttl, clock::duration max_stale)
+    : max_bytes_(max_bytes), ttl_(ttl), max_stale_(max_stale) {}
+
+lru_map::~lru_map() = default;
+
+std::size_t lru_map::charge(std::string_view key, entry const& value) noexcept {
+  return key.size() + value.bytes() + slot_overhead;
+}
+
+bool lru_map::dead(slot const& s, clock::time_point now) const noexcept {
+  return now - s.stored >= ttl_ + max_stale_;
+}
+
+find_result lru_map::classify(slot const& s, clock::time_point now) const noexcept {
+  auto const age = now - s.stored;
+  if (age < ttl_) return {s.value, freshness::fresh};
+  if (age < ttl_ + max_stale_) return {s.value, freshness::stale};
+  return {};
+}
+
+void lru_map::remove(slot_table::iterator it) noexcept {
+  bytes_ -= it->second.charge;
+  slots_.erase(it);  // the hooks unlink the slot from both lists
+}
+
+void lru_map::remove(slot& s) noexcept {
+  remove(slots_.find(s.key));
+}
+
+bool lru_map::insert(std::string_view key, entry_ptr value, clock::time_point now) {
+  auto const cost = charge(key, *value);
+  auto it = slots_.find(key);
+  if (cost > max_bytes_) {
+    // The old value is superseded either way; keeping it would serve it.
+    if (it != slots_.end()) remove(it);
+    return false;
+  }
+  if (it == slots_.end()) {
+    it = slots_.try_emplace(std::string(key)).first;
+    it->second.key = it->first;
+  } else {
+    bytes_ -= it->second.charge;
+    it->second.by_use.unlink();
+    it->second.by_age.unlink();
+  }
+  auto& s = it->second;
+  s.value = std::move(value);
+  s.stored = now;
+  s.charge = cost;
+  bytes_ += cost;
+  lru_.push_front(s);
+  age_.push_back(s);
+  // The new slot is at the front and fits on its own, so it is never evicted.
+  while (bytes_ > max_bytes_) {
+    remove(lru_.back());
+    ++counters_.evictions;
+  }
+  return true;
+}
+
+find_result lru_map::find(std::string_view key, clock::time_point now) {
+  auto const it = slots_.find(key);
+  if (it == slots_.end()) {
+    ++counters_.misses;
+    return {};
+  }
+  auto& s = it->second;
+  auto result = classify(s, now);
+  switch (result.how) {
+    case freshness::fresh:
+      ++counters_.hits;
+      lru_.splice(lru_.begin(), lru_, lru_.iterator_to(s));
+      break;
+    case freshness::stale:
+      ++counters_.stale_hits;
+      break;
+    case freshness::absent:
+      ++counters_.misses;
+      ++counters_.expirations;
+      remove(it);
+      break;
+  }
+  return result;
+}
+
+find_result lru_map::peek(std::string_view key, clock::time_point now) const {
+  auto const it = slots_.find(key);
+  return it == slots_.end() ? find_result{} : classify(it->second, now);
+}
+
+bool lru_map::erase(std::string_view key) {
+  auto const it = slots_.find(key);
+  if (it == slots_.end()) return false;
+  remove(it);
+  ++counters_.invalidations;
+  return true;
+}
+
+std::size_t lru_map::erase_matching(std::string_view pattern) {
+  std::size_t removed = 0;
+  for (auto it = slots_.begin(); it != slots_.end();) {
+    if (glob_match(pattern, it->first)) {
+      bytes_ -= it->second.charge;
+      it = slots_.erase(it);
+      ++removed;
+    } else {
+      ++it;
+    }
+  }
+  counters_.invalidations += removed;
+  return removed;
+}
+
+std::size_t lru_map::clear() {
+  auto const removed = slots_.size();
+  slots_.clear();
+  bytes_ = 0;
+  counters_.invalidations += removed;
+  return removed;
+}
+
+std::size_t lru_map::sweep(clock::time_point now) {
+  // age_ is in stamping order and every entry lives equally long, so the dead
+  // ones are a prefix of it.
+  std::size_t removed = 0;
+  while (!age_.empty() && dead(age_.front(), now)) {
+    remove(age_.front());
+    ++removed;
+  }
+  counters_.expirations += removed;
+  return removed;
+}
+
+std::vector<key_info> lru_map::keys(std::string_view pattern, std::size_t limit,
+                                    clock::time_point now) const {
+  if (limit == 0) return {};
+  // A max-heap of the `limit` smallest keys seen so far: only those are copied.
+  auto const by_key = [](slot const* a, slot const* b) { return a->key < b->key; };
+  std::vector<slot const*> best;
+  for (auto const& [key, s] : slots_) {
+    if (dead(s, now) || !glob_match(pattern, key)) continue;
+    if (best.size() == limit) {
+      if (!(key < best.front()->key)) continue;
+      std::pop_heap(best.begin(), best.end(), by_key);
+      best.pop_back();
+    }
+    best.push_back(&s);
+    std::push_heap(best.begin(), best.end(), by_key);
+  }
+  std::sort_heap(best.begin(), best.end(), by_key);
+  std::vector<key_info> out;
+  out.reserve(best.size());
+  for (auto const* s : best) {
+    auto const age = now - s->stored;
+    out.push_back({std::string(s->key), whole_seconds_floor(age),
+                   std::max<std::int64_t>(0, whole_seconds_ceil(ttl_ - age)), s->charge});
+  }
+  return out;
+}
+
+lru_counters lru_map::counters() const noexcept {
+  auto c = counters_;
+  c.entries = slots_.size();
+  c.bytes = bytes_;
+  return c;
+}
+
+}  // namespace wsd::cache
