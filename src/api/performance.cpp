@@ -1,6 +1,7 @@
 #include "wsd/api/performance.hpp"
 
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "wsd/api/representation.hpp"
@@ -73,8 +74,8 @@ json::object database_figures(context& ctx) {
           {"latency_ms", latency_ms(m.latency.read())}};
 }
 
-json::object breaker_figures() {
-  return {{"state", "closed"}, {"failures", 0}, {"opened_count", 0}, {"last_opened_at", nullptr}};
+json::object breaker_figures(context& ctx) {
+  return json::parse(db::to_json(ctx.svc.database.breaker().read())).as_object();
 }
 
 // The pattern from ?pattern= or a JSON body {"pattern": ...}, validated.
@@ -145,7 +146,7 @@ boost::asio::awaitable<reply> metrics(context& ctx) {
       {"requests", request_figures(m)},
       {"cache", std::move(cache)},
       {"database", database_figures(ctx)},
-      {"circuit_breaker", breaker_figures()},
+      {"circuit_breaker", breaker_figures(ctx)},
       {"connections", json::object{{"active", m.connections.active.load()},
                                    {"accepted", m.connections.accepted.load()},
                                    {"rejected", m.connections.rejected.load()}}},
@@ -153,7 +154,10 @@ boost::asio::awaitable<reply> metrics(context& ctx) {
   co_return json_reply(o);
 }
 
-boost::asio::awaitable<reply> breaker_reset(context&) { co_return json_reply(breaker_figures()); }
+boost::asio::awaitable<reply> breaker_reset(context& ctx) {
+  ctx.svc.database.breaker().reset();
+  co_return json_reply(breaker_figures(ctx));
+}
 
 namespace {
 
@@ -255,8 +259,13 @@ boost::asio::awaitable<reply> prometheus(context& ctx) {
   e.single("wsd_db_pool_size", "gauge", "Pooled connections.", ctx.svc.database.pool_size());
   e.histogram("wsd_db_call_duration_seconds", "Time of one database call.", d.latency.read());
 
-  e.single("wsd_circuit_breaker_open", "gauge", "1 while the breaker is open or half-open.", 0);
-  e.single("wsd_circuit_breaker_opened_total", "counter", "Times the breaker opened.", 0);
+  auto const breaker = ctx.svc.database.breaker().read();
+  e.single("wsd_circuit_breaker_open", "gauge", "1 while the breaker is open or half-open.",
+           breaker.state == db::breaker_state::closed ? 0 : 1);
+  e.single("wsd_circuit_breaker_failures", "gauge", "Database failures within the window.",
+           breaker.failures);
+  e.single("wsd_circuit_breaker_opened_total", "counter", "Times the breaker opened.",
+           breaker.opened_count);
 
   e.single("wsd_connections_active", "gauge", "Open client connections.",
            m.connections.active.load());

@@ -66,7 +66,7 @@ boost::asio::awaitable<reply> create(context& ctx) {
   auto const body = json_body(ctx.req, false);
   if (!body) co_return body.error();
   auto input = validate(*body);
-  if (!input) co_return http::validation_failed(std::move(input.error()));
+  if (!input) co_return http::validation_failed(input.error());
   auto const made = co_await ctx.svc.users.create(input->username, input->password, input->who);
   if (!made) co_return made.error();
   auto res = http::json_response(201, wsd::users::to_json(*made));

@@ -98,7 +98,7 @@ boost::asio::awaitable<reply> create(context& ctx) {
   auto const body = json_body(ctx.req, false);
   if (!body) co_return body.error();
   auto input = ws::validate_new(*body);
-  if (!input) co_return http::validation_failed(std::move(input.error()));
+  if (!input) co_return http::validation_failed(input.error());
   auto const w = co_await ctx.svc.workstations.create(std::move(*input));
   if (!w) co_return w.error();
   co_await forget(ctx, w->id);
@@ -113,7 +113,7 @@ boost::asio::awaitable<reply> patch(context& ctx) {
   auto const body = json_body(ctx.req, false);
   if (!body) co_return body.error();
   auto changes = ws::validate_patch(*body);
-  if (!changes) co_return http::validation_failed(std::move(changes.error()));
+  if (!changes) co_return http::validation_failed(changes.error());
   ws::precondition check;
   if (!ctx.req.if_match.empty())
     check = [if_match = std::string(ctx.req.if_match)](ws::workstation const& current) {

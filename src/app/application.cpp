@@ -68,7 +68,7 @@ int run(config::settings const& settings) {
   }
 
   metrics::registry metrics;
-  db::database database(settings.db, metrics);
+  db::database database(settings.db, settings.breaker, metrics);
   if (auto opened = database.open(); !opened) {
     std::cerr << "wsd: " << opened.error() << std::endl;
     return 1;

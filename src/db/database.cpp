@@ -1,6 +1,10 @@
 #include "wsd/db/database.hpp"
 
+#include <libpq-fe.h>
+
+#include <algorithm>
 #include <filesystem>
+#include <thread>
 
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
@@ -45,8 +49,9 @@ constexpr std::string_view postgresql_prefix = "postgresql://";
 
 }  // namespace
 
-database::database(config::db_settings settings, metrics::registry& metrics)
-    : settings_(std::move(settings)), metrics_(metrics) {}
+database::database(config::db_settings settings, config::breaker_settings breaker,
+                   metrics::registry& metrics)
+    : settings_(std::move(settings)), metrics_(metrics), breaker_(breaker) {}
 
 database::~database() { close(); }
 
@@ -54,17 +59,23 @@ std::string_view database::backend_name() const noexcept {
   return kind_ == backend::postgresql ? "postgresql" : "sqlite3";
 }
 
-void database::configure_session(soci::session& sql) {
+void database::configure_session(std::size_t pos) {
+  auto& sql = sessions_->at(pos);
   sql.set_logger(new query_counter(metrics_));
   if (kind_ == backend::sqlite) {
     sql << "PRAGMA journal_mode=WAL";
     sql << "PRAGMA synchronous=NORMAL";
     sql << "PRAGMA foreign_keys=ON";
     sql << "PRAGMA busy_timeout=" << settings_.query_timeout.count();
-  } else {
-    sql << "SET statement_timeout = " << settings_.query_timeout.count();
-    sql << "SET lock_timeout = " << settings_.query_timeout.count();
+    return;
   }
+  sql << "SET statement_timeout = " << settings_.query_timeout.count();
+  sql << "SET lock_timeout = " << settings_.query_timeout.count();
+  auto* backend = static_cast<soci::postgresql_session_backend*>(sql.get_backend());
+  auto* fresh = PQgetCancel(backend->conn_);
+  std::lock_guard lock(cancels_mutex_);
+  if (cancels_[pos]) PQfreeCancel(static_cast<PGcancel*>(cancels_[pos]));
+  cancels_[pos] = fresh;
 }
 
 boost::system::result<void, std::string> database::open() {
@@ -92,10 +103,12 @@ boost::system::result<void, std::string> database::open() {
   try {
     sessions_ = std::make_unique<soci::connection_pool>(settings_.pool_size);
     broken_ = std::make_unique<std::atomic<bool>[]>(settings_.pool_size);
+    retry_at_ns_ = std::make_unique<std::atomic<std::int64_t>[]>(settings_.pool_size);
+    backoff_ms_ = std::make_unique<std::atomic<std::int64_t>[]>(settings_.pool_size);
+    cancels_.assign(settings_.pool_size, nullptr);
     for (std::size_t i = 0; i < settings_.pool_size; ++i) {
-      auto& sql = sessions_->at(i);
-      sql.open(*factory, connect_string_);
-      configure_session(sql);
+      sessions_->at(i).open(*factory, connect_string_);
+      configure_session(i);
     }
     db::migrate(sessions_->at(0), kind_);
   } catch (std::exception const& e) {
@@ -115,18 +128,107 @@ boost::system::result<database::leased, http::api_error> database::acquire() {
     return http::service_unavailable("no database connection available", 1);
   leased lease(this, pos);
   metrics_.database.in_use.fetch_add(1, std::memory_order_relaxed);
-  if (broken_[pos].load()) {
-    try {
-      sessions_->at(pos).reconnect();
-      configure_session(sessions_->at(pos));
-      broken_[pos].store(false);
-      log::info("database connection " + std::to_string(pos) + " reopened");
-    } catch (soci::soci_error const& e) {
-      metrics_.database.errors.fetch_add(1, std::memory_order_relaxed);
-      return http::service_unavailable(std::string("database unavailable: ") + e.what(), 1);
-    }
-  }
+  if (broken_[pos].load() && !try_reconnect(pos))
+    return http::service_unavailable("database unavailable", 1);
   return lease;
+}
+
+// Reopens a broken session, at most once per backoff period (doubling from
+// 100 ms to 5 s), so a dead server is not hammered with connection attempts.
+bool database::try_reconnect(std::size_t pos) {
+  using namespace std::chrono;
+  auto const now = duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
+  if (now < retry_at_ns_[pos].load()) return false;
+  try {
+    sessions_->at(pos).reconnect();
+    configure_session(pos);
+    broken_[pos].store(false);
+    backoff_ms_[pos].store(0);
+    log::info("database connection " + std::to_string(pos) + " reopened");
+    return true;
+  } catch (soci::soci_error const& e) {
+    auto const backoff = std::clamp<std::int64_t>(backoff_ms_[pos].load() * 2, 100, 5000);
+    backoff_ms_[pos].store(backoff);
+    retry_at_ns_[pos].store(now + backoff * 1'000'000);
+    metrics_.database.errors.fetch_add(1, std::memory_order_relaxed);
+    log::debug(std::string("database reconnect failed: ") + e.what());
+    return false;
+  }
+}
+
+database::call_state*& database::current_call() noexcept {
+  thread_local call_state* current = nullptr;
+  return current;
+}
+
+bool database::begin_statement(std::size_t pos) noexcept {
+  auto* call = current_call();
+  if (!call) return true;
+  call->session.store(pos);
+  auto expected = phase::leasing;
+  return call->where.compare_exchange_strong(expected, phase::executing);
+}
+
+std::optional<http::api_error> database::give_up(call_state& call) {
+  for (auto before : {phase::queued, phase::leasing}) {
+    auto expected = before;
+    if (call.where.compare_exchange_strong(expected, phase::abandoned)) return timed_out_waiting();
+  }
+  if (call.where.load() != phase::executing) return std::nullopt;
+  cancel_statement(call.session.load());
+  metrics_.database.errors.fetch_add(1, std::memory_order_relaxed);
+  return http::gateway_timeout("the database did not answer within db.query_timeout_ms; a write "
+                               "may still commit: retry it with the same Idempotency-Key");
+}
+
+// Interrupts a statement that overran the timeout. PostgreSQL: PQcancel from
+// a thread of its own (it blocks while the server is frozen), then the
+// connection is discarded; SQLite: sqlite3_interrupt, which is thread-safe.
+void database::cancel_statement(std::size_t pos) {
+  if (pos == no_session) return;
+  log::warn("database statement on connection " + std::to_string(pos) + " timed out");
+  if (kind_ == backend::sqlite) {
+    auto* backend = static_cast<soci::sqlite3_session_backend*>(sessions_->at(pos).get_backend());
+    if (backend) sqlite_api::sqlite3_interrupt(backend->conn_);
+    return;
+  }
+  broken_[pos].store(true);
+  void* cancel = nullptr;
+  {
+    std::lock_guard lock(cancels_mutex_);
+    std::swap(cancel, cancels_[pos]);
+  }
+  if (!cancel) return;
+  std::thread([cancel] {
+    char error[256];
+    PQcancel(static_cast<PGcancel*>(cancel), error, sizeof error);
+    PQfreeCancel(static_cast<PGcancel*>(cancel));
+  }).detach();
+}
+
+void database::report(circuit_breaker::permit permit, unsigned status) {
+  if (status == 503 || status == 504)
+    breaker_.on_failure(std::move(permit));
+  else if (status >= 500)
+    breaker_.on_ignored(std::move(permit));
+  else
+    breaker_.on_success(std::move(permit));
+}
+
+http::api_error database::refused(std::chrono::seconds retry_after) {
+  return http::service_unavailable("database unavailable (circuit breaker open)",
+                                   static_cast<unsigned>(std::max<std::int64_t>(1, retry_after.count())));
+}
+
+http::api_error database::timed_out_waiting() {
+  return http::service_unavailable("database busy: no connection within db.query_timeout_ms; "
+                                   "nothing was applied",
+                                   1);
+}
+
+http::api_error database::unexpected(std::exception const& e) {
+  log::error(std::string("database job failed: ") + e.what());
+  return http::internal_error("internal error");
 }
 
 void database::release(std::size_t pos) noexcept {
@@ -145,18 +247,25 @@ http::api_error database::failed(std::size_t pos, soci::soci_error const& e) {
   auto const category = e.get_error_category();
   bool lost = category == soci::soci_error::connection_error ||
               category == soci::soci_error::system_error;
-  if (kind_ == backend::postgresql) {
+  bool busy = false;
+  if (auto const* pg = dynamic_cast<soci::postgresql_soci_error const*>(&e)) {
+    auto const state = pg->sqlstate();
     // libpq reports a dead server as a failed query without a SQLSTATE.
-    auto const* pg = dynamic_cast<soci::postgresql_soci_error const*>(&e);
-    if (pg) {
-      auto const state = pg->sqlstate();
-      lost = lost || state == "     " || state.starts_with("08") || state.starts_with("57P");
-    }
+    lost = lost || state == "     " || state.starts_with("08") || state.starts_with("57P");
+    // statement_timeout / lock_timeout: the statement was rolled back.
+    busy = state == "57014" || state == "55P03";
+  } else if (auto const* lite = dynamic_cast<soci::sqlite3_soci_error const*>(&e)) {
+    auto const code = lite->result() & 0xff;
+    busy = code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_INTERRUPT;
   }
   if (lost) {
     broken_[pos].store(true);
     log::warn(std::string("database connection lost: ") + e.get_error_message());
     return http::service_unavailable("database unavailable", 1);
+  }
+  if (busy) {
+    log::warn(std::string("database busy: ") + e.get_error_message());
+    return http::service_unavailable("database busy; nothing was applied", 1);
   }
   log::error(std::string("database error: ") + e.what());
   return http::internal_error("database error");
@@ -211,6 +320,11 @@ void database::close() {
   if (pool_) pool_->stop();
   pool_.reset();
   sessions_.reset();
+  std::lock_guard lock(cancels_mutex_);
+  for (auto& cancel : cancels_) {
+    if (cancel) PQfreeCancel(static_cast<PGcancel*>(cancel));
+    cancel = nullptr;
+  }
 }
 
 }  // namespace wsd::db

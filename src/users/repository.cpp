@@ -45,7 +45,7 @@ repository::repository(db::database& db,
 
 boost::asio::awaitable<db::result<std::optional<user>>> repository::authenticate(
     std::string username, std::string password) {
-  return db_.pool().run([this, username = std::move(username),
+  return db_.call([this, username = std::move(username),
                                      password = std::move(password)]()
                                         -> db::result<std::optional<user>> {
     struct found {
@@ -85,7 +85,7 @@ boost::asio::awaitable<db::result<user>> repository::create(std::string username
                                                             std::string password,
                                                             auth::role who) {
   auto const stamp = util::format_rfc3339(now_());
-  return db_.pool().run([this, username = std::move(username),
+  return db_.call([this, username = std::move(username),
                                      password = std::move(password), who,
                                      stamp]() -> db::result<user> {
     auto const hash = auth::hash_password(password);

@@ -42,6 +42,15 @@ class blocking_pool {
         initiate_run<F>{this}, boost::asio::use_awaitable, std::move(f));
   }
 
+  // Runs job() on the pool, marked as a pool thread; fire and forget.
+  template <class J>
+  void execute(J job) {
+    boost::asio::post(pool_, [job = std::move(job)]() mutable {
+      pool_thread_scope const scope;
+      job();
+    });
+  }
+
   // Runs f() on the pool and waits for it: for start-up work outside any
   // coroutine (never call it from an io_context thread).
   template <class F>

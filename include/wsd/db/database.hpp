@@ -18,7 +18,12 @@
 #include <soci/soci-backend.h>
 
 #include "wsd/config/config.hpp"
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+
 #include "wsd/db/blocking_pool.hpp"
+#include "wsd/db/circuit_breaker.hpp"
 #include "wsd/db/result.hpp"
 #include "wsd/http/error.hpp"
 #include "wsd/metrics/registry.hpp"
@@ -29,7 +34,8 @@ enum class backend : std::uint8_t { sqlite, postgresql };
 
 class database {
  public:
-  database(config::db_settings settings, metrics::registry& metrics);
+  database(config::db_settings settings, config::breaker_settings breaker,
+           metrics::registry& metrics);
   ~database();
   database(database const&) = delete;
   database& operator=(database const&) = delete;
@@ -42,20 +48,52 @@ class database {
   unsigned pool_size() const noexcept { return settings_.pool_size; }
   blocking_pool& pool() noexcept { return *pool_; }
 
-  // Runs fn(session) -> result<T> on the blocking pool. Lost connections
-  // answer 503, unexpected database errors 500; both are logged.
+  // Runs fn(session) -> result<T> on the blocking pool with a leased
+  // session, behind the circuit breaker and the query timeout (see call()).
   template <class F>
   auto run(F fn) -> boost::asio::awaitable<std::invoke_result_t<F&, soci::session&>> {
-    return pool_->run(session_job<F>{this, std::move(fn)});
+    return call(session_job<F>{this, std::move(fn)});
   }
 
-  // Blocking form of run(), for pool threads only: anywhere else it throws
-  // std::logic_error, so a database call can never block an io thread.
+  // Runs job() -> result<T> on the blocking pool; the job reaches the
+  // database through with_session(). Guarded on the way:
+  // - an open breaker answers 503 at once, without touching the pool;
+  // - no answer within db.query_timeout_ms: 503 when no statement was sent
+  //   yet (nothing applied), 504 when one was (the outcome is unknown; the
+  //   statement is cancelled and its connection discarded);
+  // - lost connections and timeouts count as breaker failures.
+  template <class F>
+  boost::asio::awaitable<std::invoke_result_t<F&>> call(F job) {
+    using result_t = std::invoke_result_t<F&>;
+    auto permit = breaker_.acquire();
+    if (!permit) co_return result_t(refused(permit.error().retry_after));
+    auto const pending =
+        std::make_shared<pending_call<result_t>>(co_await boost::asio::this_coro::executor);
+    pool_->execute(guarded_job<F, result_t>{pending, std::move(job)});
+    pending->timer.expires_after(settings_.query_timeout + guard_margin);
+    co_await pending->timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    if (!pending->result) {
+      if (auto const lost = give_up(*pending)) {
+        breaker_.on_failure(std::move(*permit));
+        co_return result_t(*lost);
+      }
+      // The job finished just as the timer fired: its answer is on its way.
+      pending->timer.expires_at(std::chrono::steady_clock::time_point::max());
+      co_await pending->timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    }
+    report(std::move(*permit), pending->result->has_value() ? 200 : pending->result->error().status);
+    co_return std::move(*pending->result);
+  }
+
+  // Blocking access to a leased session, for jobs on the pool only:
+  // anywhere else it throws std::logic_error, so a database call can never
+  // block an io thread.
   template <class F>
   auto with_session(F&& fn) -> std::invoke_result_t<F&, soci::session&> {
     using result_t = std::invoke_result_t<F&, soci::session&>;
     auto lease = acquire();
     if (!lease) return result_t(lease.error());
+    if (!begin_statement(lease->pos)) return result_t(timed_out_waiting());
     auto const started = std::chrono::steady_clock::now();
     try {
       auto answer = fn(sessions_->at(lease->pos));
@@ -66,6 +104,8 @@ class database {
       return result_t(failed(lease->pos, e));
     }
   }
+
+  circuit_breaker& breaker() noexcept { return breaker_; }
 
   // Cheap round trip to the database, for /ready.
   boost::asio::awaitable<bool> ping();
@@ -94,12 +134,69 @@ class database {
   };
 
  private:
+  // Extra time the waiting side gives the database beyond its own
+  // statement_timeout, so a live server's answer wins the race.
+  static constexpr std::chrono::milliseconds guard_margin{250};
+
   template <class F>
   struct session_job {
     database* db;
     F fn;
     auto operator()() { return db->with_session(fn); }
   };
+
+  // Where a guarded call is; moves only forward, by compare-and-swap
+  // between the pool thread and the waiting coroutine.
+  enum class phase : std::uint8_t { queued, leasing, executing, done, abandoned };
+
+  struct call_state {
+    std::atomic<phase> where{phase::queued};
+    std::atomic<std::size_t> session{no_session};
+  };
+  static constexpr std::size_t no_session = static_cast<std::size_t>(-1);
+
+  template <class R>
+  struct pending_call : call_state {
+    explicit pending_call(boost::asio::any_io_executor ex) : timer(std::move(ex)) {}
+    boost::asio::steady_timer timer;
+    std::optional<R> result;  // set on the waiting coroutine's executor
+  };
+
+  template <class F, class R>
+  struct guarded_job {
+    std::shared_ptr<pending_call<R>> pending;
+    F job;
+    void operator()() {
+      auto expected = phase::queued;
+      if (!pending->where.compare_exchange_strong(expected, phase::leasing)) return;
+      current_call() = pending.get();
+      std::optional<R> answer;
+      try {
+        answer.emplace(job());
+      } catch (std::exception const& e) {
+        answer.emplace(unexpected(e));
+      }
+      current_call() = nullptr;
+      pending->where.store(phase::done);
+      auto const ex = pending->timer.get_executor();
+      boost::asio::dispatch(ex, [p = pending, a = std::move(*answer)]() mutable {
+        p->result.emplace(std::move(a));
+        p->timer.cancel();
+      });
+    }
+  };
+
+  // The call a pool thread is running now (null outside guarded calls).
+  static call_state*& current_call() noexcept;
+  // After the lease: whether the statement may still be sent.
+  bool begin_statement(std::size_t pos) noexcept;
+  // On timeout: the error to answer, or nullopt if the job just finished.
+  std::optional<http::api_error> give_up(call_state& call);
+  void cancel_statement(std::size_t pos);
+  void report(circuit_breaker::permit permit, unsigned status);
+  static http::api_error refused(std::chrono::seconds retry_after);
+  static http::api_error timed_out_waiting();
+  static http::api_error unexpected(std::exception const& e);
 
   struct leased {
     database* owner;
@@ -117,7 +214,8 @@ class database {
   void release(std::size_t pos) noexcept;
   void record_latency(std::chrono::steady_clock::time_point started) noexcept;
   http::api_error failed(std::size_t pos, soci::soci_error const& e);
-  void configure_session(soci::session& sql);
+  void configure_session(std::size_t pos);
+  bool try_reconnect(std::size_t pos);
 
   config::db_settings settings_;
   metrics::registry& metrics_;
@@ -125,6 +223,13 @@ class database {
   std::string connect_string_;
   std::unique_ptr<soci::connection_pool> sessions_;
   std::unique_ptr<std::atomic<bool>[]> broken_;
+  // Per session: when a broken one may next try to reconnect, and its backoff.
+  std::unique_ptr<std::atomic<std::int64_t>[]> retry_at_ns_;
+  std::unique_ptr<std::atomic<std::int64_t>[]> backoff_ms_;
+  // Per PostgreSQL session: what PQcancel needs (owned; see cancel_statement).
+  std::mutex cancels_mutex_;
+  std::vector<void*> cancels_;
+  circuit_breaker breaker_;
   std::unique_ptr<blocking_pool> pool_;
 };
 
