@@ -68,6 +68,27 @@ http::response written(unsigned status, ws::workstation const& w) {
   return res;
 }
 
+// The write's Idempotency-Key, if it has one; 422 when malformed.
+boost::system::result<ws::key, http::api_error> idempotency_key(context const& ctx) {
+  auto const& key = ctx.req.idempotency_key;
+  if (key.empty()) return ws::key{};
+  if (!idempotency::is_valid_key(key))
+    return http::validation_failed(
+        {{"Idempotency-Key", "must be 1-128 printable ASCII characters"}});
+  return ws::key{idempotency::make_request(ctx.user->sub, key, http::to_string(ctx.req.verb),
+                                           ctx.req.path, ctx.req.body)};
+}
+
+// The stored answer of an earlier attempt with the same Idempotency-Key.
+http::response replay(idempotency::answer const& a) {
+  http::response res = a.body.empty() ? http::empty_response(a.status)
+                                      : http::json_response(a.status, a.body);
+  if (!a.body.empty()) res.set("ETag", http::make_etag(a.body));
+  if (!a.location.empty()) res.set("Location", a.location);
+  res.set("Idempotent-Replayed", "true");
+  return res;
+}
+
 }  // namespace
 
 boost::asio::awaitable<reply> list(context& ctx) {
@@ -95,21 +116,27 @@ boost::asio::awaitable<reply> get(context& ctx) {
 }
 
 boost::asio::awaitable<reply> create(context& ctx) {
+  auto idem = idempotency_key(ctx);
+  if (!idem) co_return idem.error();
   auto const body = json_body(ctx.req, false);
   if (!body) co_return body.error();
   auto input = ws::validate_new(*body);
   if (!input) co_return http::validation_failed(input.error());
-  auto const w = co_await ctx.svc.workstations.create(std::move(*input));
-  if (!w) co_return w.error();
-  co_await forget(ctx, w->id);
-  auto res = written(201, *w);
-  res.set("Location", "/api/workstations/" + std::to_string(w->id));
+  auto const done = co_await ctx.svc.workstations.create(std::move(*input), std::move(*idem));
+  if (!done) co_return done.error();
+  if (done->replayed) co_return replay(*done->replayed);
+  auto const& w = done->value;
+  co_await forget(ctx, w.id);
+  auto res = written(201, w);
+  res.set("Location", "/api/workstations/" + std::to_string(w.id));
   co_return res;
 }
 
 boost::asio::awaitable<reply> patch(context& ctx) {
   auto const id = ws::parse_id(ctx.params[0]);
   if (!id) co_return no_such(ctx.params[0]);
+  auto idem = idempotency_key(ctx);
+  if (!idem) co_return idem.error();
   auto const body = json_body(ctx.req, false);
   if (!body) co_return body.error();
   auto changes = ws::validate_patch(*body);
@@ -119,17 +146,22 @@ boost::asio::awaitable<reply> patch(context& ctx) {
     check = [if_match = std::string(ctx.req.if_match)](ws::workstation const& current) {
       return http::if_match_ok(if_match, http::make_etag(ws::to_json(current)));
     };
-  auto const w = co_await ctx.svc.workstations.patch(*id, std::move(*changes), std::move(check));
-  if (!w) co_return w.error();
+  auto const done = co_await ctx.svc.workstations.patch(*id, std::move(*changes), std::move(check),
+                                                        std::move(*idem));
+  if (!done) co_return done.error();
+  if (done->replayed) co_return replay(*done->replayed);
   co_await forget(ctx, *id);
-  co_return written(200, *w);
+  co_return written(200, done->value);
 }
 
 boost::asio::awaitable<reply> remove(context& ctx) {
   auto const id = ws::parse_id(ctx.params[0]);
   if (!id) co_return no_such(ctx.params[0]);
-  auto const done = co_await ctx.svc.workstations.remove(*id);
+  auto idem = idempotency_key(ctx);
+  if (!idem) co_return idem.error();
+  auto const done = co_await ctx.svc.workstations.remove(*id, std::move(*idem));
   if (!done) co_return done.error();
+  if (done->replayed) co_return replay(*done->replayed);
   co_await forget(ctx, *id);
   co_return http::empty_response(204);
 }

@@ -5,7 +5,9 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -48,6 +50,19 @@ cache::options cache_options(config::settings const& settings) {
   o.max_stale = c.max_stale;
   o.sweep_interval = c.sweep_interval;
   return o;
+}
+
+// Forgets Idempotency-Keys past their 24 h, at start and every 10 minutes,
+// until the timer is cancelled at shutdown.
+asio::awaitable<void> sweep_idempotency_keys(workstations::repository& repo,
+                                             asio::steady_timer& timer) {
+  for (;;) {
+    auto const swept = co_await repo.sweep_keys();
+    if (swept && *swept > 0) log::info("forgot " + std::to_string(*swept) + " idempotency keys");
+    timer.expires_after(std::chrono::minutes(10));
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+  }
 }
 
 std::string url_host(std::string const& host) {
@@ -110,6 +125,8 @@ int run(config::settings const& settings) {
     return 1;
   }
   server.start();
+  asio::steady_timer sweep_timer(ioc);
+  asio::co_spawn(ioc, sweep_idempotency_keys(workstation_repo, sweep_timer), asio::detached);
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int sig) {
@@ -119,6 +136,7 @@ int run(config::settings const& settings) {
         ioc,
         [&]() -> asio::awaitable<void> {
           co_await server.shutdown();
+          sweep_timer.cancel();
           if (cache) cache->stop();
           ioc.stop();
         },

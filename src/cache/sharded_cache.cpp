@@ -121,6 +121,10 @@ auto each_shard(std::vector<std::unique_ptr<shard>> const& shards, Fn fn) {
   using value = std::invoke_result_t<Fn const&, shard&>;
   return asio::async_initiate<use_awaitable_type, void(std::vector<value>)>(
       [&shards](auto handler, Fn fn) {
+        // This closure lives in the awaiting coroutine's frame, which the last
+        // shard may resume and destroy while the loop below still runs: after
+        // the first dispatch only locals may be touched.
+        auto const& targets = shards;
         using handler_type = decltype(handler);
         struct gather {
           gather(Fn f, handler_type h, std::size_t n)
@@ -135,9 +139,9 @@ auto each_shard(std::vector<std::unique_ptr<shard>> const& shards, Fn fn) {
           std::vector<value> results;
           std::atomic<std::size_t> pending;
         };
-        auto g = std::make_shared<gather>(std::move(fn), std::move(handler), shards.size());
-        for (std::size_t i = 0; i < shards.size(); ++i) {
-          auto& s = *shards[i];
+        auto g = std::make_shared<gather>(std::move(fn), std::move(handler), targets.size());
+        for (std::size_t i = 0; i < targets.size(); ++i) {
+          auto& s = *targets[i];
           asio::dispatch(s.strand, [g, i, &s] {
             g->results[i] = std::as_const(g->fn)(s);
             // acq_rel: the last shard sees every other shard's result.

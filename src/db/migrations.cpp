@@ -54,6 +54,32 @@ std::span<migration const> migrations() {
              password_hash TEXT NOT NULL,
              role TEXT NOT NULL,
              created_at TEXT NOT NULL))"}},
+      {3,
+       "idempotency_keys",
+       {R"(CREATE TABLE idempotency_keys (
+             username TEXT NOT NULL,
+             idem_key TEXT NOT NULL,
+             method TEXT NOT NULL,
+             path TEXT NOT NULL,
+             body_hash TEXT NOT NULL,
+             status INTEGER NOT NULL,
+             body TEXT NOT NULL,
+             location TEXT NOT NULL,
+             created_at TEXT NOT NULL,
+             PRIMARY KEY (username, idem_key)))",
+        "CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)"},
+       {R"(CREATE TABLE idempotency_keys (
+             username TEXT NOT NULL,
+             idem_key TEXT NOT NULL,
+             method TEXT NOT NULL,
+             path TEXT NOT NULL,
+             body_hash TEXT NOT NULL,
+             status INTEGER NOT NULL,
+             body TEXT NOT NULL,
+             location TEXT NOT NULL,
+             created_at TEXT NOT NULL,
+             PRIMARY KEY (username, idem_key)))",
+        "CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)"}},
   };
   return all;
 }

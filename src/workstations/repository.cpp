@@ -76,6 +76,30 @@ void write_tags(soci::session& sql, std::int64_t id, std::vector<std::string> co
         soci::use(tag), soci::use(key);
 }
 
+http::api_error name_taken(std::string const& name);
+
+// Stores every field of `w`; the caller has found the row. 409 when the new
+// name is taken.
+std::optional<http::api_error> update(soci::session& sql, workstation const& w) {
+  std::string const state(to_string(w.state));
+  std::string const tags = tags_to_json(w.tags);
+  int const port = w.port;
+  long long const version = w.version;
+  long long const key = w.id;
+  try {
+    sql << "UPDATE workstations SET name = :name, host = :host, port = :port, status = :status, "
+           "description = :description, tags = :tags, version = :version, updated_at = "
+           ":updated WHERE id = :id",
+        soci::use(w.name), soci::use(w.host), soci::use(port), soci::use(state),
+        soci::use(w.description), soci::use(tags), soci::use(version), soci::use(w.updated_at),
+        soci::use(key);
+  } catch (soci::soci_error const& e) {
+    if (db::database::is_unique_violation(e)) return name_taken(w.name);
+    throw;
+  }
+  return std::nullopt;
+}
+
 http::api_error name_taken(std::string const& name) {
   return http::conflict("a workstation named '" + name + "' already exists");
 }
@@ -84,36 +108,77 @@ http::api_error missing(std::int64_t id) {
   return http::not_found("workstation " + std::to_string(id) + " not found");
 }
 
+// One write transaction, with the Idempotency-Key protocol around it when
+// a key is given: a stored answer is replayed; otherwise the key is claimed,
+// `write` runs and the key is completed with its answer in the same
+// transaction. A concurrent attempt that claimed the key first makes the
+// claim fail: then the transaction is rolled back and the key looked up again.
+template <class T, class Write>
+db::result<write_result<T>> idempotent_write(db::database& db, soci::session& sql,
+                                             idempotency::in_flight& running, key const& idem,
+                                             std::chrono::system_clock::time_point now,
+                                             Write write) {
+  auto const ticket = idem ? running.begin(*idem) : std::nullopt;
+  if (idem && !ticket)
+    return http::conflict("a request with this Idempotency-Key is still being processed");
+  for (int attempt = 0;; ++attempt) {
+    db::database::write_transaction tr(db, sql);
+    if (idem) {
+      auto const stored = idempotency::find(sql, *idem, now);
+      if (!stored) return stored.error();
+      if (*stored) return write_result<T>{T{}, **stored};
+      try {
+        idempotency::claim(sql, *idem, now);
+      } catch (soci::soci_error const& e) {
+        if (attempt > 0 || !db::database::is_unique_violation(e)) throw;
+        continue;
+      }
+    }
+    auto done = write(sql);
+    if (!done) return done.error();
+    if (idem) idempotency::complete(sql, *idem, done->second);
+    tr.commit();
+    return write_result<T>{std::move(done->first), std::nullopt};
+  }
+}
+
+template <class T>
+using written = db::result<std::pair<T, idempotency::answer>>;
+
 }  // namespace
 
 repository::repository(db::database& db, clock_fn now) : db_(db), now_(std::move(now)) {}
 
-boost::asio::awaitable<db::result<workstation>> repository::create(new_workstation in) {
-  auto const stamp = util::format_rfc3339(now_());
-  return db_.run([this, in = std::move(in), stamp](
-                                 soci::session& sql) -> db::result<workstation> {
-    workstation w{0,      in.name,        in.host, in.port, in.state, in.description,
-                  in.tags, 1,             stamp,   stamp};
-    db::database::write_transaction tr(db_, sql);
-    std::string const state(to_string(w.state));
-    std::string const tags = tags_to_json(w.tags);
-    int const port = w.port;
-    long long id = 0;
-    try {
-      sql << "INSERT INTO workstations (name, host, port, status, description, tags, version, "
-             "created_at, updated_at) VALUES (:name, :host, :port, :status, :description, :tags, "
-             "1, :created, :updated) RETURNING id",
-          soci::use(w.name), soci::use(w.host), soci::use(port), soci::use(state),
-          soci::use(w.description), soci::use(tags), soci::use(w.created_at),
-          soci::use(w.updated_at), soci::into(id);
-    } catch (soci::soci_error const& e) {
-      if (db::database::is_unique_violation(e)) return name_taken(w.name);
-      throw;
-    }
-    w.id = id;
-    write_tags(sql, w.id, w.tags);
-    tr.commit();
-    return w;
+boost::asio::awaitable<db::result<write_result<workstation>>> repository::create(
+    new_workstation in, key idem) {
+  auto const now = now_();
+  return db_.run([this, in = std::move(in), idem = std::move(idem),
+                  now](soci::session& sql) -> db::result<write_result<workstation>> {
+    return idempotent_write<workstation>(
+        db_, sql, running_, idem, now, [&](soci::session& sql) -> written<workstation> {
+          auto const stamp = util::format_rfc3339(now);
+          workstation w{0,       in.name, in.host, in.port, in.state, in.description,
+                        in.tags, 1,       stamp,   stamp};
+          std::string const state(to_string(w.state));
+          std::string const tags = tags_to_json(w.tags);
+          int const port = w.port;
+          long long id = 0;
+          try {
+            sql << "INSERT INTO workstations (name, host, port, status, description, tags, "
+                   "version, created_at, updated_at) VALUES (:name, :host, :port, :status, "
+                   ":description, :tags, 1, :created, :updated) RETURNING id",
+                soci::use(w.name), soci::use(w.host), soci::use(port), soci::use(state),
+                soci::use(w.description), soci::use(tags), soci::use(w.created_at),
+                soci::use(w.updated_at), soci::into(id);
+          } catch (soci::soci_error const& e) {
+            if (db::database::is_unique_violation(e)) return name_taken(w.name);
+            throw;
+          }
+          w.id = id;
+          write_tags(sql, w.id, w.tags);
+          idempotency::answer a{201, to_json(w), "/api/workstations/" + std::to_string(id)};
+          return std::make_pair(std::move(w), std::move(a));
+        });
   });
 }
 
@@ -164,56 +229,54 @@ boost::asio::awaitable<db::result<page>> repository::list(list_query q) {
   });
 }
 
-boost::asio::awaitable<db::result<workstation>> repository::patch(std::int64_t id,
-                                                                  workstation_patch p,
-                                                                  precondition check) {
-  auto const stamp = util::format_rfc3339(now_());
-  return db_.run([this, id, p = std::move(p), check = std::move(check),
-                              stamp](soci::session& sql) -> db::result<workstation> {
-    db::database::write_transaction tr(db_, sql);
-    bool const pg = db_.kind() == db::backend::postgresql;
-    auto current = find(sql, id, pg);
-    if (!current) return missing(id);
-    if (check && !check(*current))
-      return http::precondition_failed("If-Match does not match the current ETag");
-    auto updated = *current;
-    apply(updated, p);
-    if (updated == *current) return updated;  // nothing changed: no new version
-    updated.version = current->version + 1;
-    updated.updated_at = stamp;
-
-    std::string const state(to_string(updated.state));
-    std::string const tags = tags_to_json(updated.tags);
-    int const port = updated.port;
-    long long const version = updated.version;
-    long long const key = id;
-    try {
-      sql << "UPDATE workstations SET name = :name, host = :host, port = :port, status = :status, "
-             "description = :description, tags = :tags, version = :version, updated_at = "
-             ":updated WHERE id = :id",
-          soci::use(updated.name), soci::use(updated.host), soci::use(port), soci::use(state),
-          soci::use(updated.description), soci::use(tags), soci::use(version),
-          soci::use(updated.updated_at), soci::use(key);
-    } catch (soci::soci_error const& e) {
-      if (db::database::is_unique_violation(e)) return name_taken(updated.name);
-      throw;
-    }
-    if (updated.tags != current->tags) write_tags(sql, id, updated.tags);
-    tr.commit();
-    return updated;
+boost::asio::awaitable<db::result<write_result<workstation>>> repository::patch(
+    std::int64_t id, workstation_patch p, precondition check, key idem) {
+  auto const now = now_();
+  return db_.run([this, id, p = std::move(p), check = std::move(check), idem = std::move(idem),
+                  now](soci::session& sql) -> db::result<write_result<workstation>> {
+    return idempotent_write<workstation>(
+        db_, sql, running_, idem, now, [&](soci::session& sql) -> written<workstation> {
+          bool const pg = db_.kind() == db::backend::postgresql;
+          auto current = find(sql, id, pg);
+          if (!current) return missing(id);
+          if (check && !check(*current))
+            return http::precondition_failed("If-Match does not match the current ETag");
+          auto updated = *current;
+          apply(updated, p);
+          if (updated != *current) {
+            updated.version = current->version + 1;
+            updated.updated_at = util::format_rfc3339(now);
+            if (auto const taken = update(sql, updated)) return *taken;
+            if (updated.tags != current->tags) write_tags(sql, id, updated.tags);
+          }
+          idempotency::answer a{200, to_json(updated), {}};
+          return std::make_pair(std::move(updated), std::move(a));
+        });
   });
 }
 
-boost::asio::awaitable<db::result<void>> repository::remove(std::int64_t id) {
-  return db_.run([this, id](soci::session& sql) -> db::result<void> {
-    db::database::write_transaction tr(db_, sql);
-    long long const key = id;
-    sql << "DELETE FROM workstation_tags WHERE workstation_id = :id", soci::use(key);
-    soci::statement st = (sql.prepare << "DELETE FROM workstations WHERE id = :id", soci::use(key));
-    st.execute(true);
-    if (st.get_affected_rows() == 0) return missing(id);
-    tr.commit();
-    return {};
+boost::asio::awaitable<db::result<write_result<nothing>>> repository::remove(std::int64_t id,
+                                                                             key idem) {
+  auto const now = now_();
+  return db_.run([this, id, idem = std::move(idem),
+                  now](soci::session& sql) -> db::result<write_result<nothing>> {
+    return idempotent_write<nothing>(
+        db_, sql, running_, idem, now, [&](soci::session& sql) -> written<nothing> {
+          long long const key = id;
+          sql << "DELETE FROM workstation_tags WHERE workstation_id = :id", soci::use(key);
+          soci::statement st =
+              (sql.prepare << "DELETE FROM workstations WHERE id = :id", soci::use(key));
+          st.execute(true);
+          if (st.get_affected_rows() == 0) return missing(id);
+          return std::make_pair(nothing{}, idempotency::answer{204, {}, {}});
+        });
+  });
+}
+
+boost::asio::awaitable<db::result<std::size_t>> repository::sweep_keys() {
+  auto const now = now_();
+  return db_.run([now](soci::session& sql) -> db::result<std::size_t> {
+    return idempotency::sweep(sql, now);
   });
 }
 

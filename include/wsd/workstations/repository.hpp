@@ -11,6 +11,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "wsd/db/result.hpp"
+#include "wsd/idempotency/store.hpp"
 #include "wsd/workstations/list_query.hpp"
 #include "wsd/workstations/workstation.hpp"
 
@@ -30,24 +31,44 @@ struct page {
 using precondition = std::function<bool(workstation const&)>;
 using clock_fn = std::function<std::chrono::system_clock::time_point()>;
 
+// What a write did. With an Idempotency-Key already used for the same
+// request, nothing was applied and `replayed` holds the stored answer.
+template <class T>
+struct write_result {
+  T value{};
+  std::optional<idempotency::answer> replayed;
+};
+struct nothing {};
+
+using key = std::optional<idempotency::request>;
+
 class repository {
  public:
   explicit repository(db::database& db, clock_fn now = std::chrono::system_clock::now);
 
-  // 409 when the name is taken (the UNIQUE constraint decides).
-  boost::asio::awaitable<db::result<workstation>> create(new_workstation w);
+  // 409 when the name is taken (the UNIQUE constraint decides). Writes take
+  // an optional Idempotency-Key: 409 while an attempt with it still runs
+  // here, 422 when it was used for another request.
+  boost::asio::awaitable<db::result<write_result<workstation>>> create(new_workstation w,
+                                                                       key idem = {});
   // 404 when absent.
   boost::asio::awaitable<db::result<workstation>> get(std::int64_t id);
   boost::asio::awaitable<db::result<page>> list(list_query q);
   // Merge-patch; version + 1 when something changed. 404, 409, 412.
-  boost::asio::awaitable<db::result<workstation>> patch(std::int64_t id, workstation_patch p,
-                                                        precondition check = {});
+  boost::asio::awaitable<db::result<write_result<workstation>>> patch(std::int64_t id,
+                                                                      workstation_patch p,
+                                                                      precondition check = {},
+                                                                      key idem = {});
   // 404 when absent.
-  boost::asio::awaitable<db::result<void>> remove(std::int64_t id);
+  boost::asio::awaitable<db::result<write_result<nothing>>> remove(std::int64_t id,
+                                                                   key idem = {});
+  // Forgets Idempotency-Keys older than 24 h; how many.
+  boost::asio::awaitable<db::result<std::size_t>> sweep_keys();
 
  private:
   db::database& db_;
   clock_fn now_;
+  idempotency::in_flight running_;
 };
 
 }  // namespace wsd::workstations
