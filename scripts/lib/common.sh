@@ -70,8 +70,12 @@ ensure_packages() {
 }
 
 # Configures and builds one of the CMakePresets.json presets (build/NAME).
+# build_preset PRESET [TARGET...]: configure and build (all targets by default).
 build_preset() {
   local -r preset=$1
+  shift
+  local targets=()
+  (($# > 0)) && targets=(--target "$@")
   local werror=OFF
   [[ ${CI:-} == true ]] && werror=ON
   export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
@@ -83,7 +87,7 @@ build_preset() {
   (
     cd -- "$root" &&
       cmake --preset "$preset" -DWSD_WERROR="$werror" &&
-      cmake --build --preset "$preset"
+      cmake --build --preset "$preset" "${targets[@]}"
   ) || die "build of preset '$preset' failed"
   ccache -s || true
 }
