@@ -91,7 +91,9 @@ class sharded_cache {
   // with the expired entry still held within max_stale, as stale. A loader
   // that throws or is cancelled fails its waiters with 500 "load failed" and
   // the exception continues in its own caller. `key` must stay alive until
-  // the call completes (it is not copied on a hit).
+  // the call completes (it is not copied on a hit). A loader whose captures
+  // are trivially copyable and at most 16 bytes ([this, id]) is stored inside
+  // the std::function, so a hit allocates nothing for it.
   boost::asio::awaitable<get_result> get(std::string_view key, loader load);
 
   // These complete once every shard concerned has applied them (a write
