@@ -80,13 +80,12 @@ json::object breaker_figures(context& ctx) {
 
 // The pattern from ?pattern= or a JSON body {"pattern": ...}, validated.
 boost::system::result<std::string, http::api_error> pattern_of(context& ctx) {
+  auto const body = json_body(ctx.req, true);
+  if (!body) return body.error();
   auto pattern = http::query_param(ctx.req.query, "pattern");
-  if (!pattern) {
-    auto const body = json_body(ctx.req, true);
-    if (!body) return body.error();
+  if (!pattern)
     if (auto const* p = body->if_contains("pattern"); p && p->is_string())
       pattern = std::string(p->get_string());
-  }
   if (!pattern) return http::bad_request("a pattern is required (?pattern= or {\"pattern\":...})");
   if (auto const ok = cache::validate_pattern(*pattern); !ok)
     return http::bad_request("invalid pattern: " + ok.error());

@@ -111,6 +111,12 @@ int run(config::settings const& settings) {
   if (settings.cache.enabled) {
     cache = std::make_unique<cache::sharded_cache>(ioc.get_executor(), cache_options(settings));
     cache->start_sweeper();
+    // Handlers invalidate before answering (read-your-writes); this catches
+    // writes that commit after their request gave up waiting (504).
+    workstation_repo.on_committed([c = cache.get()](std::int64_t id) {
+      c->invalidate_detached(workstations::item_cache_key(id));
+      c->invalidate_matching_detached("workstations:list:*");
+    });
   }
   api::services services{settings, metrics,    database,   workstation_repo,
                          user_repo, jwt,       limiter,    cache.get()};

@@ -17,32 +17,41 @@ void router::add(method verb, std::string_view pattern) {
   routes_.push_back(std::move(r));
 }
 
-bool router::match(route const& r, std::string_view path, path_params& params) noexcept {
-  if (path.empty() || path.front() != '/') return false;
+std::optional<router::split_path> router::split(std::string_view path) noexcept {
+  if (path.empty() || path.front() != '/') return std::nullopt;
+  split_path out;
   std::size_t pos = 1;
-  for (auto const& seg : r.segments) {
-    if (pos > path.size()) return false;
+  while (pos <= path.size()) {
+    if (out.size == max_segments) return std::nullopt;
     auto const end = std::min(path.find('/', pos), path.size());
-    auto const text = path.substr(pos, end - pos);
-    if (seg.is_param) {
-      if (text.empty()) return false;
-      params.push(text);
-    } else if (text != seg.text) {
-      return false;
-    }
+    out.segments[out.size++] = path.substr(pos, end - pos);
     pos = end + 1;
   }
-  return pos == path.size() + 1;
+  return out;
+}
+
+bool router::match(route const& r, split_path const& path) noexcept {
+  if (r.segments.size() != path.size) return false;
+  for (std::size_t i = 0; i < path.size; ++i) {
+    auto const& seg = r.segments[i];
+    if (seg.is_param ? path.segments[i].empty() : path.segments[i] != seg.text) return false;
+  }
+  return true;
 }
 
 boost::system::result<route_match, api_error> router::find(method verb,
                                                            std::string_view path) const {
   auto const wanted = verb == method::head ? method::get : verb;
+  auto const parts = split(path);
   std::string allow;
-  for (std::size_t i = 0; i < routes_.size(); ++i) {
-    path_params params;
-    if (!match(routes_[i], path, params)) continue;
-    if (routes_[i].verb == wanted) return route_match{i, params};
+  for (std::size_t i = 0; parts && i < routes_.size(); ++i) {
+    if (!match(routes_[i], *parts)) continue;
+    if (routes_[i].verb == wanted) {
+      route_match found{i, {}};
+      for (std::size_t s = 0; s < parts->size; ++s)
+        if (routes_[i].segments[s].is_param) found.params.push(parts->segments[s]);
+      return found;
+    }
     auto const name = to_string(routes_[i].verb);
     if (allow.find(name) == std::string::npos) {
       if (!allow.empty()) allow += ", ";

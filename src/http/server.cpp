@@ -115,6 +115,22 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
          });
 }
 
+// The headers handlers use, in one pass over the fields.
+void collect_headers(bhttp::request<bhttp::string_body> const& msg, request& req) {
+  for (auto const& f : msg) {
+    switch (f.name()) {
+      case bhttp::field::authorization: req.authorization = f.value(); break;
+      case bhttp::field::content_type: req.content_type = f.value(); break;
+      case bhttp::field::if_match: req.if_match = f.value(); break;
+      case bhttp::field::if_none_match: req.if_none_match = f.value(); break;
+      case bhttp::field::unknown:
+        if (iequals(f.name_string(), "Idempotency-Key")) req.idempotency_key = f.value();
+        break;
+      default: break;
+    }
+  }
+}
+
 }  // namespace
 
 struct connection : std::enable_shared_from_this<connection> {
@@ -325,11 +341,7 @@ asio::awaitable<bool> server::state::serve_one(connection& conn) {
   req.path = req.target.substr(0, q);
   if (q != std::string_view::npos) req.query = req.target.substr(q + 1);
   req.body = msg.body();
-  req.authorization = msg[bhttp::field::authorization];
-  req.content_type = msg[bhttp::field::content_type];
-  req.if_match = msg[bhttp::field::if_match];
-  req.if_none_match = msg[bhttp::field::if_none_match];
-  req.idempotency_key = msg["Idempotency-Key"];
+  collect_headers(msg, req);
   req.remote = conn.remote;
   bool const keep_alive = msg.keep_alive() && !stopping.load();
 

@@ -154,7 +154,7 @@ boost::asio::awaitable<db::result<write_result<workstation>>> repository::create
   auto const now = now_();
   return db_.run([this, in = std::move(in), idem = std::move(idem),
                   now](soci::session& sql) -> db::result<write_result<workstation>> {
-    return idempotent_write<workstation>(
+    auto done = idempotent_write<workstation>(
         db_, sql, running_, idem, now, [&](soci::session& sql) -> written<workstation> {
           auto const stamp = util::format_rfc3339(now);
           workstation w{0,       in.name, in.host, in.port, in.state, in.description,
@@ -179,6 +179,8 @@ boost::asio::awaitable<db::result<write_result<workstation>>> repository::create
           idempotency::answer a{201, to_json(w), "/api/workstations/" + std::to_string(id)};
           return std::make_pair(std::move(w), std::move(a));
         });
+    if (done && !done->replayed) notify(done->value.id);
+    return done;
   });
 }
 
@@ -234,7 +236,7 @@ boost::asio::awaitable<db::result<write_result<workstation>>> repository::patch(
   auto const now = now_();
   return db_.run([this, id, p = std::move(p), check = std::move(check), idem = std::move(idem),
                   now](soci::session& sql) -> db::result<write_result<workstation>> {
-    return idempotent_write<workstation>(
+    auto done = idempotent_write<workstation>(
         db_, sql, running_, idem, now, [&](soci::session& sql) -> written<workstation> {
           bool const pg = db_.kind() == db::backend::postgresql;
           auto current = find(sql, id, pg);
@@ -252,6 +254,8 @@ boost::asio::awaitable<db::result<write_result<workstation>>> repository::patch(
           idempotency::answer a{200, to_json(updated), {}};
           return std::make_pair(std::move(updated), std::move(a));
         });
+    if (done && !done->replayed) notify(id);
+    return done;
   });
 }
 
@@ -260,7 +264,7 @@ boost::asio::awaitable<db::result<write_result<nothing>>> repository::remove(std
   auto const now = now_();
   return db_.run([this, id, idem = std::move(idem),
                   now](soci::session& sql) -> db::result<write_result<nothing>> {
-    return idempotent_write<nothing>(
+    auto done = idempotent_write<nothing>(
         db_, sql, running_, idem, now, [&](soci::session& sql) -> written<nothing> {
           long long const key = id;
           sql << "DELETE FROM workstation_tags WHERE workstation_id = :id", soci::use(key);
@@ -270,7 +274,13 @@ boost::asio::awaitable<db::result<write_result<nothing>>> repository::remove(std
           if (st.get_affected_rows() == 0) return missing(id);
           return std::make_pair(nothing{}, idempotency::answer{204, {}, {}});
         });
+    if (done && !done->replayed) notify(id);
+    return done;
   });
+}
+
+void repository::notify(std::int64_t id) const {
+  if (committed_) committed_(id);
 }
 
 boost::asio::awaitable<db::result<std::size_t>> repository::sweep_keys() {

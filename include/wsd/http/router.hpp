@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -54,7 +55,15 @@ class router {
     method verb;
     std::vector<segment> segments;
   };
-  static bool match(route const& r, std::string_view path, path_params& params) noexcept;
+  static constexpr std::size_t max_segments = 8;
+  struct split_path {
+    std::array<std::string_view, max_segments> segments;
+    std::size_t size = 0;
+  };
+  // The path's segments, once per request; nullopt when it has too many to
+  // match any route or does not start with '/'.
+  static std::optional<split_path> split(std::string_view path) noexcept;
+  static bool match(route const& r, split_path const& path) noexcept;
 
   std::vector<route> routes_;
 };

@@ -1,0 +1,573 @@
+// Idempotency-Key bookkeeping, driven through the workstation repository the
+// way the HTTP handlers drive it, against a temporary SQLite file and a
+// scratch PostgreSQL database (WSD_TEST_PG). The clock is injected, so the
+// 24 h retention is tested without waiting.
+#include "wsd/idempotency/store.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <exception>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "support/process.hpp"
+#include "wsd/db/database.hpp"
+#include "wsd/metrics/registry.hpp"
+#include "wsd/workstations/repository.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+namespace db = wsd::db;
+namespace idem = wsd::idempotency;
+namespace ws = wsd::workstations;
+
+constexpr std::string_view pg_prefix = "postgresql://";
+constexpr std::string_view sqlite_prefix = "sqlite3://";
+constexpr std::string_view collection = "/api/workstations";
+
+// WSD_TEST_PG, or a failed test case: PostgreSQL tests never skip.
+std::string pg_base_url() {
+  char const* url = std::getenv("WSD_TEST_PG");
+  if (url == nullptr || *url == '\0')
+    FAIL(
+        "WSD_TEST_PG is not set: run scripts/test, or `source scripts/lib/pg.sh && pg_start` "
+        "before the tests");
+  return url;
+}
+
+// The connect string with dbname replaced (or added).
+std::string with_dbname(std::string_view connect, std::string const& name) {
+  std::string out;
+  bool replaced = false;
+  std::size_t pos = 0;
+  while (pos < connect.size()) {
+    auto const end = std::min(connect.find(' ', pos), connect.size());
+    auto part = std::string(connect.substr(pos, end - pos));
+    if (part.starts_with("dbname=")) {
+      part = "dbname=" + name;
+      replaced = true;
+    }
+    if (!part.empty()) out += (out.empty() ? "" : " ") + part;
+    pos = end + 1;
+  }
+  if (!replaced) out += " dbname=" + name;
+  return out;
+}
+
+// A PostgreSQL database of its own for one test case, created through a
+// session on the wsd database and dropped afterwards.
+class scratch_pg_database {
+ public:
+  scratch_pg_database() {
+    auto const base = pg_base_url();
+    REQUIRE_MESSAGE(base.starts_with(pg_prefix),
+                    "WSD_TEST_PG is not a postgresql:// URL: " << base);
+    admin_connect_ = base.substr(pg_prefix.size());
+    std::random_device random;
+    name_ = "wsd_idem_" + std::to_string(random()) + std::to_string(random());
+    soci::session admin(*soci::factory_postgresql(), admin_connect_);
+    admin << "CREATE DATABASE " + name_;
+    url_ = std::string(pg_prefix) + with_dbname(admin_connect_, name_);
+  }
+  ~scratch_pg_database() {
+    try {
+      soci::session admin(*soci::factory_postgresql(), admin_connect_);
+      admin << "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)";
+    } catch (soci::soci_error const& e) {
+      MESSAGE("could not drop " << name_ << ": " << e.what());
+    }
+  }
+  scratch_pg_database(scratch_pg_database const&) = delete;
+  scratch_pg_database& operator=(scratch_pg_database const&) = delete;
+
+  std::string const& url() const noexcept { return url_; }
+
+ private:
+  std::string admin_connect_;
+  std::string name_;
+  std::string url_;
+};
+
+// Where a test case's database lives: a temporary SQLite file or a scratch
+// PostgreSQL database.
+class test_store {
+ public:
+  explicit test_store(bool pg) {
+    if (pg) {
+      pg_.emplace();
+      url_ = pg_->url();
+    } else {
+      dir_.emplace("wsd-idem-test-");
+      url_ = std::string(sqlite_prefix) + "db=" + dir_->path() + "/wsd.db";
+    }
+  }
+
+  std::string const& url() const noexcept { return url_; }
+  bool is_pg() const noexcept { return pg_.has_value(); }
+
+  // A session of the test's own on the same database, beside the pool.
+  soci::session open_session() const {
+    if (is_pg()) return soci::session(*soci::factory_postgresql(), url_.substr(pg_prefix.size()));
+    return soci::session(*soci::factory_sqlite3(), url_.substr(sqlite_prefix.size()));
+  }
+
+ private:
+  std::optional<wsd::test::temp_directory> dir_;
+  std::optional<scratch_pg_database> pg_;
+  std::string url_;
+};
+
+// Runs body once per backend, each as its own subcase with a fresh store.
+template <class Body>
+void on_each_backend(Body body) {
+  SUBCASE("SQLite") {
+    test_store const store(false);
+    body(store);
+  }
+  SUBCASE("PostgreSQL") {
+    test_store const store(true);
+    body(store);
+  }
+}
+
+std::chrono::system_clock::time_point const start_time =
+    std::chrono::sys_days{std::chrono::year{2026} / 11 / 24} + 4h + 30min;
+
+// Drives one awaitable to completion on a private io_context.
+template <class T>
+T await(asio::awaitable<T> op) {
+  asio::io_context io;
+  std::optional<T> out;
+  std::exception_ptr error;
+  asio::co_spawn(io, std::move(op), [&](std::exception_ptr e, T value) {
+    error = e;
+    if (!e) out.emplace(std::move(value));
+  });
+  io.run();
+  if (error) std::rethrow_exception(error);
+  REQUIRE(out.has_value());
+  return std::move(*out);
+}
+
+// One wsd instance's view of the store: its database pool, its repository
+// and the clock the test moves by hand.
+struct instance {
+  explicit instance(std::string const& url, unsigned pool_size = 2)
+      : database(wsd::config::db_settings{url, pool_size, 5000ms}, wsd::config::breaker_settings{},
+                 metrics),
+        repo(database, [this] { return now.load(); }) {
+    auto const opened = database.open();
+    REQUIRE_MESSAGE(opened.has_value(), "open " << url << ": " << opened.error());
+  }
+
+  std::atomic<std::chrono::system_clock::time_point> now{start_time};
+  wsd::metrics::registry metrics;
+  db::database database;
+  ws::repository repo;
+};
+
+using created = db::result<ws::write_result<ws::workstation>>;
+using removed = db::result<ws::write_result<ws::nothing>>;
+
+ws::new_workstation machine(std::string name, std::uint16_t port = 5985) {
+  return ws::new_workstation{std::move(name), "10.0.0.1", port, ws::status::offline, "", {}};
+}
+
+// The JSON a client would have sent for machine(name, port): only its hash
+// matters to the store.
+std::string body_of(std::string const& name, std::uint16_t port = 5985) {
+  return R"({"name":")" + name + R"(","host":"10.0.0.1","port":)" + std::to_string(port) + "}";
+}
+
+idem::request post_key(std::string const& user, std::string const& key, std::string const& body) {
+  return idem::make_request(user, key, "POST", collection, body);
+}
+
+std::string item_path(std::int64_t id) {
+  return std::string(collection) + "/" + std::to_string(id);
+}
+
+ws::workstation_patch port_patch(std::uint16_t port) {
+  ws::workstation_patch p;
+  p.port = port;
+  return p;
+}
+
+template <class T>
+unsigned status_of(db::result<T> const& r) {
+  return r.has_error() ? r.error().status : 200;
+}
+
+long long count_rows(test_store const& store, std::string const& table) {
+  auto sql = store.open_session();
+  long long n = -1;
+  sql << "SELECT COUNT(*) FROM " + table, soci::into(n);
+  return n;
+}
+
+std::set<std::string> stored_keys(test_store const& store) {
+  auto sql = store.open_session();
+  soci::rowset<std::string> rows = (sql.prepare << "SELECT idem_key FROM idempotency_keys");
+  return {rows.begin(), rows.end()};
+}
+
+// Fresh (not replayed) creation, or a failed test case.
+ws::workstation fresh(created const& r) {
+  REQUIRE_MESSAGE(r.has_value(), "create failed: " << r.error().status << " " << r.error().message);
+  REQUIRE_FALSE(r->replayed.has_value());
+  return r->value;
+}
+
+// Waits until pred() holds, polling, for at most `limit`.
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds limit = 10s) {
+  auto const deadline = std::chrono::steady_clock::now() + limit;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_SUITE("idempotency store") {
+  TEST_CASE("is_valid_key: 1-128 printable ASCII characters") {
+    CHECK_FALSE(idem::is_valid_key(""));
+    CHECK(idem::is_valid_key("k"));
+    CHECK(idem::is_valid_key(std::string(128, 'k')));
+    CHECK_FALSE(idem::is_valid_key(std::string(129, 'k')));
+    CHECK(idem::is_valid_key("a b~!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}"));
+    CHECK(idem::is_valid_key("550e8400-e29b-41d4-a716-446655440000"));
+    CHECK_FALSE(idem::is_valid_key(std::string("a\0b", 3)));
+    CHECK_FALSE(idem::is_valid_key("a\x01"));
+    CHECK_FALSE(idem::is_valid_key("a\tb"));
+    CHECK_FALSE(idem::is_valid_key("line\n"));
+    CHECK_FALSE(idem::is_valid_key("del\x7f"));
+    CHECK_FALSE(idem::is_valid_key("caf\xc3\xa9"));
+    CHECK_FALSE(idem::is_valid_key("\xff"));
+    CHECK_FALSE(idem::is_valid_key(std::string(127, 'k') + "\xe2\x82\xac"));
+  }
+
+  TEST_CASE("make_request hashes the body") {
+    auto const a = idem::make_request("alice", "k", "POST", collection, body_of("ws-a"));
+    auto const again = idem::make_request("alice", "k", "POST", collection, body_of("ws-a"));
+    auto const other = idem::make_request("alice", "k", "POST", collection, body_of("ws-b"));
+    CHECK(a.body_hash.size() == 64);
+    CHECK(a.body_hash.find_first_not_of("0123456789abcdef") == std::string::npos);
+    CHECK(a.body_hash == again.body_hash);
+    CHECK(a.body_hash != other.body_hash);
+    // SHA-256 of the empty body (DELETE has none).
+    CHECK(idem::make_request("alice", "k", "DELETE", "/x", "").body_hash ==
+          "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    CHECK(a.user == "alice");
+    CHECK(a.key == "k");
+    CHECK(a.method == "POST");
+    CHECK(a.path == collection);
+  }
+
+  TEST_CASE("a repeated create replays the first answer and writes nothing") {
+    on_each_backend([](test_store const& store) {
+      instance node(store.url());
+      auto const key = post_key("alice", "create-1", body_of("ws-a"));
+      auto const first = fresh(await(node.repo.create(machine("ws-a"), key)));
+
+      auto const again = await(node.repo.create(machine("ws-a"), key));
+      REQUIRE(again.has_value());
+      REQUIRE(again->replayed.has_value());
+      CHECK(again->replayed->status == 201);
+      CHECK(again->replayed->body == ws::to_json(first));
+      CHECK(again->replayed->location == item_path(first.id));
+      CHECK(count_rows(store, "workstations") == 1);
+      CHECK(count_rows(store, "idempotency_keys") == 1);
+
+      SUBCASE("the stored answer, not the current state") {
+        CHECK(await(node.repo.patch(first.id, port_patch(22))).has_value());
+        auto const later = await(node.repo.create(machine("ws-a"), key));
+        REQUIRE(later.has_value());
+        REQUIRE(later->replayed.has_value());
+        CHECK(later->replayed->body == ws::to_json(first));
+      }
+      SUBCASE("a repeat reaching another instance") {
+        instance other(store.url());
+        auto const elsewhere = await(other.repo.create(machine("ws-a"), key));
+        REQUIRE(elsewhere.has_value());
+        REQUIRE(elsewhere->replayed.has_value());
+        CHECK(elsewhere->replayed->body == ws::to_json(first));
+        CHECK(count_rows(store, "workstations") == 1);
+      }
+    });
+  }
+
+  TEST_CASE("a key used for another request answers 422 and applies nothing") {
+    on_each_backend([](test_store const& store) {
+      instance node(store.url());
+      auto const first =
+          fresh(await(node.repo.create(machine("ws-a"), post_key("alice", "k", body_of("ws-a")))));
+
+      auto check_refused = [&](auto const& r) {
+        REQUIRE(r.has_error());
+        CHECK(r.error().status == 422);
+        CHECK(r.error().code() == "validation_failed");
+        REQUIRE(r.error().details.size() == 1);
+        CHECK(r.error().details[0].field == "Idempotency-Key");
+      };
+      SUBCASE("another body") {
+        check_refused(
+            await(node.repo.create(machine("ws-b"), post_key("alice", "k", body_of("ws-b")))));
+        CHECK(count_rows(store, "workstations") == 1);
+      }
+      SUBCASE("another method and path") {
+        auto const path = item_path(first.id);
+        check_refused(await(
+            node.repo.remove(first.id, idem::make_request("alice", "k", "DELETE", path, ""))));
+        CHECK(await(node.repo.get(first.id)).has_value());
+      }
+      SUBCASE("another path, same method and body") {
+        auto const body = body_of("ws-a");
+        check_refused(await(node.repo.create(
+            machine("ws-a"), idem::make_request("alice", "k", "POST", "/api/other", body))));
+      }
+      CHECK(count_rows(store, "idempotency_keys") == 1);
+    });
+  }
+
+  TEST_CASE("keys are per user") {
+    on_each_backend([](test_store const& store) {
+      instance node(store.url());
+      auto const alice =
+          fresh(await(node.repo.create(machine("ws-a"), post_key("alice", "k", body_of("ws-a")))));
+      // Bob's "k" is his own: another body is no 422, and it applies.
+      auto const bob =
+          fresh(await(node.repo.create(machine("ws-b"), post_key("bob", "k", body_of("ws-b")))));
+      CHECK(bob.id != alice.id);
+      // Carol sending alice's exact request is not handed alice's answer: her
+      // write runs, and the name is taken.
+      auto const carol =
+          await(node.repo.create(machine("ws-a"), post_key("carol", "k", body_of("ws-a"))));
+      CHECK(status_of(carol) == 409);
+      CHECK(count_rows(store, "workstations") == 2);
+      // Carol's failed write stored no key.
+      CHECK(count_rows(store, "idempotency_keys") == 2);
+    });
+  }
+
+  TEST_CASE("patch and remove replay their stored answers") {
+    on_each_backend([](test_store const& store) {
+      instance node(store.url());
+      auto const w = fresh(await(node.repo.create(machine("ws-a"))));
+      auto const path = item_path(w.id);
+      auto const patch_key = idem::make_request("alice", "p", "PATCH", path, R"({"port":22})");
+
+      auto const patched = await(node.repo.patch(w.id, port_patch(22), {}, patch_key));
+      REQUIRE(patched.has_value());
+      CHECK_FALSE(patched->replayed.has_value());
+      CHECK(patched->value.version == 2);
+      // Someone else changes it again, without a key.
+      auto const third = await(node.repo.patch(w.id, port_patch(23)));
+      REQUIRE(third.has_value());
+      CHECK(third->value.version == 3);
+
+      auto const again = await(node.repo.patch(w.id, port_patch(22), {}, patch_key));
+      REQUIRE(again.has_value());
+      REQUIRE(again->replayed.has_value());
+      CHECK(again->replayed->status == 200);
+      CHECK(again->replayed->body == ws::to_json(patched->value));
+      CHECK(again->replayed->location.empty());
+      auto const now = await(node.repo.get(w.id));
+      REQUIRE(now.has_value());
+      CHECK(now->port == 23);
+      CHECK(now->version == 3);
+
+      auto const remove_key = idem::make_request("alice", "d", "DELETE", path, "");
+      auto const gone = await(node.repo.remove(w.id, remove_key));
+      REQUIRE(gone.has_value());
+      CHECK_FALSE(gone->replayed.has_value());
+      auto const gone_again = await(node.repo.remove(w.id, remove_key));
+      REQUIRE(gone_again.has_value());
+      REQUIRE(gone_again->replayed.has_value());
+      CHECK(gone_again->replayed->status == 204);
+      CHECK(gone_again->replayed->body.empty());
+      CHECK(gone_again->replayed->location.empty());
+      // Without the key the same DELETE is a 404.
+      CHECK(status_of(await(node.repo.remove(w.id))) == 404);
+    });
+  }
+
+  TEST_CASE("a failed write stores no key, so a corrected retry applies") {
+    on_each_backend([](test_store const& store) {
+      instance node(store.url());
+      fresh(await(node.repo.create(machine("ws-a"))));
+      auto const key = post_key("alice", "k", body_of("ws-a", 1));
+      CHECK(status_of(await(node.repo.create(machine("ws-a", 1), key))) == 409);
+      CHECK(count_rows(store, "idempotency_keys") == 0);
+      auto const removed_patch = await(node.repo.patch(
+          424242, port_patch(1), {},
+          idem::make_request("alice", "p", "PATCH", item_path(424242), R"({"port":1})")));
+      CHECK(status_of(removed_patch) == 404);
+      CHECK(count_rows(store, "idempotency_keys") == 0);
+    });
+  }
+
+  TEST_CASE("a key is kept 24 hours, then forgotten and the write applies again") {
+    on_each_backend([](test_store const& store) {
+      instance node(store.url());
+      auto const key = post_key("alice", "k", body_of("ws-a"));
+      auto const first = fresh(await(node.repo.create(machine("ws-a"), key)));
+      CHECK(await(node.repo.remove(first.id)).has_value());
+
+      node.now = start_time + 24h - 1s;
+      auto const kept = await(node.repo.create(machine("ws-a"), key));
+      REQUIRE(kept.has_value());
+      REQUIRE(kept->replayed.has_value());
+      CHECK(kept->replayed->body == ws::to_json(first));
+      CHECK(count_rows(store, "workstations") == 0);
+
+      node.now = start_time + 24h + 1s;
+      auto const second = fresh(await(node.repo.create(machine("ws-a"), key)));
+      CHECK(second.id != first.id);
+      CHECK(count_rows(store, "workstations") == 1);
+      CHECK(count_rows(store, "idempotency_keys") == 1);
+
+      // The key now remembers the new answer.
+      auto const replay = await(node.repo.create(machine("ws-a"), key));
+      REQUIRE(replay.has_value());
+      REQUIRE(replay->replayed.has_value());
+      CHECK(replay->replayed->body == ws::to_json(second));
+
+      SUBCASE("an expired key may be reused for another request") {
+        node.now = start_time + 48h + 2s;
+        auto const other = post_key("alice", "k", body_of("ws-b"));
+        fresh(await(node.repo.create(machine("ws-b"), other)));
+        CHECK(count_rows(store, "workstations") == 2);
+      }
+    });
+  }
+
+  TEST_CASE("sweep_keys removes only keys older than 24 hours") {
+    on_each_backend([](test_store const& store) {
+      instance node(store.url());
+      fresh(await(node.repo.create(machine("ws-a"), post_key("alice", "old", body_of("ws-a")))));
+      node.now = start_time + 2h;
+      fresh(await(node.repo.create(machine("ws-b"), post_key("alice", "new", body_of("ws-b")))));
+
+      auto sweep = [&](std::chrono::system_clock::time_point at) {
+        node.now = at;
+        auto const swept = await(node.repo.sweep_keys());
+        REQUIRE_MESSAGE(swept.has_value(), swept.error().message);
+        return *swept;
+      };
+      CHECK(sweep(start_time + 24h - 1s) == 0);
+      CHECK(stored_keys(store) == std::set<std::string>{"old", "new"});
+      CHECK(sweep(start_time + 24h + 1s) == 1);
+      CHECK(stored_keys(store) == std::set<std::string>{"new"});
+      CHECK(sweep(start_time + 24h + 2s) == 0);
+      CHECK(sweep(start_time + 26h + 1s) == 1);
+      CHECK(stored_keys(store).empty());
+      // Sweeping removes keys, never workstations.
+      CHECK(count_rows(store, "workstations") == 2);
+    });
+  }
+
+  TEST_CASE("a repeat while the first attempt still runs answers 409") {
+    on_each_backend([](test_store const& store) {
+      instance node(store.url());
+      auto const key = post_key("alice", "k", body_of("ws-a"));
+
+      // Hold the database so the first attempt waits inside its transaction.
+      auto blocker = store.open_session();
+      if (store.is_pg()) {
+        blocker << "BEGIN";
+        blocker << "LOCK TABLE idempotency_keys IN ACCESS EXCLUSIVE MODE";
+      } else {
+        blocker << "BEGIN IMMEDIATE";
+      }
+
+      auto const before = node.metrics.database.queries.load();
+      asio::io_context io;
+      std::optional<created> first;
+      asio::co_spawn(io, node.repo.create(machine("ws-a"), key),
+                     [&](std::exception_ptr e, created r) {
+                       if (!e) first.emplace(std::move(r));
+                     });
+      std::thread runner([&io] { io.run(); });
+      // The attempt holds its key before it sends its first statement.
+      bool const started =
+          eventually([&] { return node.metrics.database.queries.load() > before; });
+      CHECK(started);
+
+      auto const repeat = await(node.repo.create(machine("ws-a"), key));
+      blocker << "ROLLBACK";
+      runner.join();
+      CHECK(status_of(repeat) == 409);
+      if (repeat.has_error()) {
+        CHECK(repeat.error().code() == "conflict");
+        CHECK(repeat.error().message.find("still being processed") != std::string::npos);
+      }
+      REQUIRE(first.has_value());
+      fresh(*first);
+
+      auto const after = await(node.repo.create(machine("ws-a"), key));
+      REQUIRE(after.has_value());
+      CHECK(after->replayed.has_value());
+      CHECK(count_rows(store, "workstations") == 1);
+    });
+  }
+
+  TEST_CASE("concurrent attempts with one key on two instances create one workstation") {
+    on_each_backend([](test_store const& store) {
+      instance a(store.url(), 4);
+      instance b(store.url(), 4);
+      auto const key = post_key("alice", "k", body_of("ws-a"));
+
+      asio::io_context io;
+      std::vector<std::optional<created>> answers(8);
+      for (std::size_t i = 0; i < answers.size(); ++i) {
+        auto& node = i % 2 == 0 ? a : b;
+        asio::co_spawn(io, node.repo.create(machine("ws-a"), key),
+                       [&answers, i](std::exception_ptr e, created r) {
+                         if (e) std::rethrow_exception(e);
+                         answers[i].emplace(std::move(r));
+                       });
+      }
+      io.run();
+
+      int fresh_count = 0;
+      std::set<std::string> bodies;
+      for (auto const& answer : answers) {
+        REQUIRE(answer.has_value());
+        if (answer->has_error()) {
+          // Only a repeat on the instance where the first attempt still runs.
+          CHECK(answer->error().status == 409);
+          CHECK(answer->error().message.find("still being processed") != std::string::npos);
+          continue;
+        }
+        if ((*answer)->replayed) {
+          CHECK((*answer)->replayed->status == 201);
+          bodies.insert((*answer)->replayed->body);
+        } else {
+          ++fresh_count;
+          bodies.insert(ws::to_json((*answer)->value));
+        }
+      }
+      CHECK(fresh_count == 1);
+      CHECK(bodies.size() == 1);
+      CHECK(count_rows(store, "workstations") == 1);
+      CHECK(count_rows(store, "idempotency_keys") == 1);
+    });
+  }
+}
