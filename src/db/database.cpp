@@ -105,6 +105,7 @@ boost::system::result<void, std::string> database::open() {
     broken_ = std::make_unique<std::atomic<bool>[]>(settings_.pool_size);
     retry_at_ns_ = std::make_unique<std::atomic<std::int64_t>[]>(settings_.pool_size);
     backoff_ms_ = std::make_unique<std::atomic<std::int64_t>[]>(settings_.pool_size);
+    opened_after_ = std::make_unique<std::atomic<std::uint64_t>[]>(settings_.pool_size);
     cancels_.assign(settings_.pool_size, nullptr);
     for (std::size_t i = 0; i < settings_.pool_size; ++i) {
       sessions_->at(i).open(*factory, connect_string_);
@@ -128,8 +129,8 @@ boost::system::result<database::leased, http::api_error> database::acquire() {
     return http::service_unavailable("no database connection available", 1);
   leased lease(this, pos);
   metrics_.database.in_use.fetch_add(1, std::memory_order_relaxed);
-  if (broken_[pos].load() && !try_reconnect(pos))
-    return http::service_unavailable("database unavailable", 1);
+  bool const stale = broken_[pos].load() || opened_after_[pos].load() < losses_.load();
+  if (stale && !try_reconnect(pos)) return http::service_unavailable("database unavailable", 1);
   return lease;
 }
 
@@ -140,7 +141,9 @@ bool database::try_reconnect(std::size_t pos) {
   auto const now = duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
   if (now < retry_at_ns_[pos].load()) return false;
   try {
+    auto const losses = losses_.load();
     sessions_->at(pos).reconnect();
+    opened_after_[pos].store(losses);
     configure_session(pos);
     broken_[pos].store(false);
     backoff_ms_[pos].store(0);
@@ -154,6 +157,11 @@ bool database::try_reconnect(std::size_t pos) {
     log::debug(std::string("database reconnect failed: ") + e.what());
     return false;
   }
+}
+
+bool& database::committing() noexcept {
+  thread_local bool sending_commit = false;
+  return sending_commit;
 }
 
 database::call_state*& database::current_call() noexcept {
@@ -260,7 +268,11 @@ http::api_error database::failed(std::size_t pos, soci::soci_error const& e) {
   }
   if (lost) {
     broken_[pos].store(true);
+    losses_.fetch_add(1);
     log::warn(std::string("database connection lost: ") + e.get_error_message());
+    if (std::exchange(committing(), false))
+      return http::gateway_timeout("the database connection was lost during COMMIT; the write may "
+                                   "have been applied: retry it with the same Idempotency-Key");
     return http::service_unavailable("database unavailable", 1);
   }
   if (busy) {
@@ -302,7 +314,9 @@ database::write_transaction::~write_transaction() {
 }
 
 void database::write_transaction::commit() {
+  committing() = true;
   sql_ << "COMMIT";
+  committing() = false;
   open_ = false;
 }
 

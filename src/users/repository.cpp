@@ -45,14 +45,14 @@ repository::repository(db::database& db,
 
 boost::asio::awaitable<db::result<std::optional<user>>> repository::authenticate(
     std::string username, std::string password) {
-  return db_.call([this, username = std::move(username),
+  return db_.call([&database = db_, username = std::move(username),
                                      password = std::move(password)]()
                                         -> db::result<std::optional<user>> {
     struct found {
       user u;
       std::string hash;
     };
-    auto const row = db_.with_session([&](soci::session& sql) -> db::result<std::optional<found>> {
+    auto const row = database.with_session([&](soci::session& sql) -> db::result<std::optional<found>> {
       soci::row r;
       sql << "SELECT username, role, created_at, password_hash FROM users WHERE username = :u",
           soci::use(username), soci::into(r);
@@ -85,11 +85,11 @@ boost::asio::awaitable<db::result<user>> repository::create(std::string username
                                                             std::string password,
                                                             auth::role who) {
   auto const stamp = util::format_rfc3339(now_());
-  return db_.call([this, username = std::move(username),
+  return db_.call([&database = db_, username = std::move(username),
                                      password = std::move(password), who,
                                      stamp]() -> db::result<user> {
     auto const hash = auth::hash_password(password);
-    return db_.with_session([&](soci::session& sql) -> db::result<user> {
+    return database.with_session([&](soci::session& sql) -> db::result<user> {
       std::string const role(auth::to_string(who));
       try {
         sql << "INSERT INTO users (username, password_hash, role, created_at) VALUES (:u, :h, "
@@ -106,10 +106,10 @@ boost::asio::awaitable<db::result<user>> repository::create(std::string username
 }
 
 boost::asio::awaitable<db::result<void>> repository::remove(std::string username) {
-  return db_.run([this, username = std::move(username)](
+  return db_.run([&database = db_, username = std::move(username)](
                                  soci::session& sql) -> db::result<void> {
-    db::database::write_transaction tr(db_, sql);
-    bool const pg = db_.kind() == db::backend::postgresql;
+    db::database::write_transaction tr(database, sql);
+    bool const pg = database.kind() == db::backend::postgresql;
     // Locking every admin row serialises concurrent deletions of admins, so
     // two of them cannot both see "another admin is left".
     std::vector<std::string> admins;

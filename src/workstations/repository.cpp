@@ -147,15 +147,17 @@ using written = db::result<std::pair<T, idempotency::answer>>;
 
 }  // namespace
 
-repository::repository(db::database& db, clock_fn now) : db_(db), now_(std::move(now)) {}
+repository::repository(db::database& db, clock_fn now)
+    : db_(db), now_(std::move(now)), running_(std::make_shared<idempotency::in_flight>()) {}
 
 boost::asio::awaitable<db::result<write_result<workstation>>> repository::create(
     new_workstation in, key idem) {
   auto const now = now_();
-  return db_.run([this, in = std::move(in), idem = std::move(idem),
+  return db_.run([&database = db_, running = running_, committed = committed_, in = std::move(in),
+                  idem = std::move(idem),
                   now](soci::session& sql) -> db::result<write_result<workstation>> {
     auto done = idempotent_write<workstation>(
-        db_, sql, running_, idem, now, [&](soci::session& sql) -> written<workstation> {
+        database, sql, *running, idem, now, [&](soci::session& sql) -> written<workstation> {
           auto const stamp = util::format_rfc3339(now);
           workstation w{0,       in.name, in.host, in.port, in.state, in.description,
                         in.tags, 1,       stamp,   stamp};
@@ -179,7 +181,7 @@ boost::asio::awaitable<db::result<write_result<workstation>>> repository::create
           idempotency::answer a{201, to_json(w), "/api/workstations/" + std::to_string(id)};
           return std::make_pair(std::move(w), std::move(a));
         });
-    if (done && !done->replayed) notify(done->value.id);
+    if (done && !done->replayed && committed) committed(done->value.id);
     return done;
   });
 }
@@ -234,11 +236,12 @@ boost::asio::awaitable<db::result<page>> repository::list(list_query q) {
 boost::asio::awaitable<db::result<write_result<workstation>>> repository::patch(
     std::int64_t id, workstation_patch p, precondition check, key idem) {
   auto const now = now_();
-  return db_.run([this, id, p = std::move(p), check = std::move(check), idem = std::move(idem),
+  return db_.run([&database = db_, running = running_, committed = committed_, id, p = std::move(p),
+                  check = std::move(check), idem = std::move(idem),
                   now](soci::session& sql) -> db::result<write_result<workstation>> {
     auto done = idempotent_write<workstation>(
-        db_, sql, running_, idem, now, [&](soci::session& sql) -> written<workstation> {
-          bool const pg = db_.kind() == db::backend::postgresql;
+        database, sql, *running, idem, now, [&](soci::session& sql) -> written<workstation> {
+          bool const pg = database.kind() == db::backend::postgresql;
           auto current = find(sql, id, pg);
           if (!current) return missing(id);
           if (check && !check(*current))
@@ -254,7 +257,7 @@ boost::asio::awaitable<db::result<write_result<workstation>>> repository::patch(
           idempotency::answer a{200, to_json(updated), {}};
           return std::make_pair(std::move(updated), std::move(a));
         });
-    if (done && !done->replayed) notify(id);
+    if (done && !done->replayed && committed) committed(id);
     return done;
   });
 }
@@ -262,10 +265,11 @@ boost::asio::awaitable<db::result<write_result<workstation>>> repository::patch(
 boost::asio::awaitable<db::result<write_result<nothing>>> repository::remove(std::int64_t id,
                                                                              key idem) {
   auto const now = now_();
-  return db_.run([this, id, idem = std::move(idem),
+  return db_.run([&database = db_, running = running_, committed = committed_, id,
+                  idem = std::move(idem),
                   now](soci::session& sql) -> db::result<write_result<nothing>> {
     auto done = idempotent_write<nothing>(
-        db_, sql, running_, idem, now, [&](soci::session& sql) -> written<nothing> {
+        database, sql, *running, idem, now, [&](soci::session& sql) -> written<nothing> {
           long long const key = id;
           sql << "DELETE FROM workstation_tags WHERE workstation_id = :id", soci::use(key);
           soci::statement st =
@@ -274,13 +278,9 @@ boost::asio::awaitable<db::result<write_result<nothing>>> repository::remove(std
           if (st.get_affected_rows() == 0) return missing(id);
           return std::make_pair(nothing{}, idempotency::answer{204, {}, {}});
         });
-    if (done && !done->replayed) notify(id);
+    if (done && !done->replayed && committed) committed(id);
     return done;
   });
-}
-
-void repository::notify(std::int64_t id) const {
-  if (committed_) committed_(id);
 }
 
 boost::asio::awaitable<db::result<std::size_t>> repository::sweep_keys() {

@@ -421,7 +421,7 @@ void check_histogram(exposition const& e, std::string const& name) {
 }  // namespace
 
 TEST_SUITE("cache api") {
-  TEST_CASE("an item GET is a MISS, then a HIT with the same body and ETag; 304 on a hit") {
+  TEST_CASE("an item GET is a MISS, then a HIT with the same body and ETag, 304 on a hit") {
     cache_server const s;
     auto const id = s.create("ws-a");
     for (auto const& target : {item_path(id), list_path("")}) {

@@ -573,7 +573,12 @@ TEST_SUITE("idempotency api") {
     });
   }
 
-  TEST_CASE("a write against a frozen PostgreSQL answers 504; its retry makes one workstation") {
+}
+
+// Freezes the shared PostgreSQL test cluster: ctest runs the "outage" suite
+// alone (test/CMakeLists.txt).
+TEST_SUITE("outage") {
+  TEST_CASE("a write against a frozen PostgreSQL answers 504 and its retry makes one workstation") {
     char const* data_dir = std::getenv("WSD_TEST_PG_DATA");
     if (data_dir == nullptr || *data_dir == '\0')
       FAIL(

@@ -41,7 +41,7 @@ TEST_SUITE("lru map") {
     CHECK(entry{}.bytes() > 0);
   }
 
-  TEST_CASE("insert then find; the miss, hit and stale paths") {
+  TEST_CASE("insert then find, the miss, hit and stale paths") {
     lru_map map(1 << 20, 10s, 5s);
     CHECK(map.find("a", t0).how == freshness::absent);
     CHECK(map.insert("a", make_entry("A"), t0));

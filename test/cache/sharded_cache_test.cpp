@@ -530,7 +530,7 @@ TEST_SUITE("sharded cache") {
     }
   }
 
-  TEST_CASE("statistics: totals are the sum of the shards; hit rate 0 before lookups") {
+  TEST_CASE("statistics: totals are the sum of the shards, hit rate 0 before lookups") {
     harness h;
     auto const empty = h.run(h.stats());
     CHECK(empty.total.hit_rate == 0);

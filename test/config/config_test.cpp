@@ -176,7 +176,7 @@ TEST_SUITE("config") {
     }
   }
 
-  TEST_CASE("a missing default file means defaults; a missing explicit one is an error") {
+  TEST_CASE("a missing default file means defaults, a missing explicit one is an error") {
     CHECK_FALSE(std::filesystem::exists(no_default_file));
     CHECK(parsed({}) == settings{});
 

@@ -142,7 +142,7 @@ TEST_SUITE("circuit breaker") {
     CHECK(b->state() == breaker_state::open);
   }
 
-  TEST_CASE("a threshold of one opens on the first failure; zero is taken as one") {
+  TEST_CASE("a threshold of one opens on the first failure, zero is taken as one") {
     fake_clocks const clocks;
     for (unsigned const threshold : {0U, 1U}) {
       CAPTURE(threshold);

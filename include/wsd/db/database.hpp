@@ -94,6 +94,7 @@ class database {
     auto lease = acquire();
     if (!lease) return result_t(lease.error());
     if (!begin_statement(lease->pos)) return result_t(timed_out_waiting());
+    committing() = false;
     auto const started = std::chrono::steady_clock::now();
     try {
       auto answer = fn(sessions_->at(lease->pos));
@@ -186,6 +187,9 @@ class database {
     }
   };
 
+  // Whether this pool thread is sending a COMMIT: a connection lost then
+  // leaves the outcome unknown (504), lost before it nothing was applied (503).
+  static bool& committing() noexcept;
   // The call a pool thread is running now (null outside guarded calls).
   static call_state*& current_call() noexcept;
   // After the lease: whether the statement may still be sent.
@@ -223,6 +227,10 @@ class database {
   std::string connect_string_;
   std::unique_ptr<soci::connection_pool> sessions_;
   std::unique_ptr<std::atomic<bool>[]> broken_;
+  // A lost connection usually means the server went away: every session
+  // opened before the loss reconnects before its next use.
+  std::atomic<std::uint64_t> losses_{0};
+  std::unique_ptr<std::atomic<std::uint64_t>[]> opened_after_;
   // Per session: when a broken one may next try to reconnect, and its backoff.
   std::unique_ptr<std::atomic<std::int64_t>[]> retry_at_ns_;
   std::unique_ptr<std::atomic<std::int64_t>[]> backoff_ms_;

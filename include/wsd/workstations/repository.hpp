@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -71,11 +72,12 @@ class repository {
   boost::asio::awaitable<db::result<std::size_t>> sweep_keys();
 
  private:
-  void notify(std::int64_t id) const;
-
+  // Jobs on the blocking pool hold what they need by value or shared
+  // pointer, never `this`: a job whose caller gave up may outlive the
+  // repository (but never the database, which joins its pool).
   db::database& db_;
   clock_fn now_;
-  idempotency::in_flight running_;
+  std::shared_ptr<idempotency::in_flight> running_;
   std::function<void(std::int64_t)> committed_;
 };
 
