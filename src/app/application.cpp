@@ -8,8 +8,10 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -131,8 +133,11 @@ int run(config::settings const& settings) {
     return 1;
   }
   server.start();
-  asio::steady_timer sweep_timer(ioc);
-  asio::co_spawn(ioc, sweep_idempotency_keys(workstation_repo, sweep_timer), asio::detached);
+  // Database calls are awaited from a strand (see db::database::call).
+  auto const sweep_strand = asio::make_strand(ioc);
+  asio::steady_timer sweep_timer(sweep_strand);
+  asio::co_spawn(sweep_strand, sweep_idempotency_keys(workstation_repo, sweep_timer),
+                 asio::detached);
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int sig) {
@@ -142,7 +147,7 @@ int run(config::settings const& settings) {
         ioc,
         [&]() -> asio::awaitable<void> {
           co_await server.shutdown();
-          sweep_timer.cancel();
+          asio::post(sweep_strand, [&sweep_timer] { sweep_timer.cancel(); });
           if (cache) cache->stop();
           ioc.stop();
         },

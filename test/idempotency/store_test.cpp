@@ -147,10 +147,13 @@ void on_each_backend(Body body) {
 std::chrono::system_clock::time_point const start_time =
     std::chrono::sys_days{std::chrono::year{2026} / 11 / 24} + 4h + 30min;
 
-// Drives one awaitable to completion on a private io_context.
+// Drives one awaitable to completion on this thread's io_context. It is
+// never destroyed: a pool thread may still be returning from posting the
+// answer to it when run() returns.
 template <class T>
 T await(asio::awaitable<T> op) {
-  asio::io_context io;
+  static thread_local asio::io_context io;
+  io.restart();
   std::optional<T> out;
   std::exception_ptr error;
   asio::co_spawn(io, std::move(op), [&](std::exception_ptr e, T value) {
@@ -498,13 +501,15 @@ TEST_SUITE("idempotency store") {
       }
 
       auto const before = node.metrics.database.queries.load();
-      asio::io_context io;
+      // Never destroyed: the pool may still be posting to it (see await()).
+      static asio::io_context io;
+      io.restart();
       std::optional<created> first;
       asio::co_spawn(io, node.repo.create(machine("ws-a"), key),
                      [&](std::exception_ptr e, created r) {
                        if (!e) first.emplace(std::move(r));
                      });
-      std::thread runner([&io] { io.run(); });
+      std::thread runner([] { io.run(); });
       // The attempt holds its key before it sends its first statement.
       bool const started =
           eventually([&] { return node.metrics.database.queries.load() > before; });
@@ -534,7 +539,9 @@ TEST_SUITE("idempotency store") {
       instance b(store.url(), 4);
       auto const key = post_key("alice", "k", body_of("ws-a"));
 
-      asio::io_context io;
+      // Never destroyed: the pool may still be posting to it (see await()).
+      static asio::io_context io;
+      io.restart();
       std::vector<std::optional<created>> answers(8);
       for (std::size_t i = 0; i < answers.size(); ++i) {
         auto& node = i % 2 == 0 ? a : b;

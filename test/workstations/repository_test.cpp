@@ -20,6 +20,7 @@
 #include <soci/soci.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
 
 #include "support/process.hpp"
 #include "wsd/db/database.hpp"
@@ -128,10 +129,13 @@ struct fake_clock {
       std::chrono::sys_days{std::chrono::year{2026} / 11 / 24} + 4h + 30min;
 };
 
-// Drives one awaitable to completion on a private io_context.
+// Drives one awaitable to completion on this thread's io_context. It is
+// never destroyed: a pool thread may still be returning from posting the
+// answer to it when run() returns.
 template <class T>
 T await(asio::awaitable<T> op) {
-  asio::io_context io;
+  static thread_local asio::io_context io;
+  io.restart();
   std::optional<T> out;
   std::exception_ptr error;
   asio::co_spawn(io, std::move(op), [&](std::exception_ptr e, T value) {
@@ -641,13 +645,16 @@ TEST_SUITE("workstation repository") {
           note((co_await f.repo.remove(id)).has_value());
           note((co_await f.database.run(probe)).has_value());
         };
-        asio::co_spawn(io, scenario(), [](std::exception_ptr e) {
+        // Database calls are awaited from a strand, as the server's sessions do.
+        asio::co_spawn(asio::make_strand(io), scenario(), [](std::exception_ptr e) {
           if (e) std::rethrow_exception(e);
         });
         std::thread second([&io] { io.run(); });
         std::set<std::thread::id> const io_threads{std::this_thread::get_id(), second.get_id()};
         io.run();
         second.join();
+        // The pool may still be signalling `io` after posting its last answer.
+        f.database.close();
 
         CHECK(io_with_session_threw);
         CHECK(succeeded == std::vector<bool>(6, true));

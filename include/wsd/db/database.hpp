@@ -62,6 +62,8 @@ class database {
   //   yet (nothing applied), 504 when one was (the outcome is unknown; the
   //   statement is cancelled and its connection discarded);
   // - lost connections and timeouts count as breaker failures.
+  // Await it from a strand (every connection has one) or a single-threaded
+  // executor: the job's completion is dispatched to the caller's executor.
   template <class F>
   boost::asio::awaitable<std::invoke_result_t<F&>> call(F job) {
     using result_t = std::invoke_result_t<F&>;
