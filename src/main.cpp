@@ -14,9 +14,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   switch (parsed->what) {
-    case wsd::config::command::help: std::cout << wsd::config::help_text(); return 0;
-    case wsd::config::command::version: std::cout << "wsd " WSD_VERSION << std::endl; return 0;
-    case wsd::config::command::run: break;
+    case wsd::config::command::help:
+      std::cout << wsd::config::help_text();
+      return 0;
+    case wsd::config::command::version:
+      std::cout << "wsd " WSD_VERSION << std::endl;
+      return 0;
+    case wsd::config::command::run:
+      break;
   }
   return wsd::app::run(parsed->config);
 }

@@ -51,10 +51,10 @@ boost::system::result<credentials, http::api_error> from_json(http::request cons
 }  // namespace
 
 boost::asio::awaitable<reply> login(context& ctx) {
-  auto const given = is_form(ctx.req.content_type)
-                         ? boost::system::result<credentials, http::api_error>(
-                               from_form(ctx.req.body))
-                         : from_json(ctx.req);
+  auto const given =
+      is_form(ctx.req.content_type)
+          ? boost::system::result<credentials, http::api_error>(from_form(ctx.req.body))
+          : from_json(ctx.req);
   if (!given) co_return given.error();
   if (given->username.empty() || given->password.empty())
     co_return http::unauthorized("invalid username or password");

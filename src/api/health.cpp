@@ -24,7 +24,8 @@ boost::asio::awaitable<reply> ready(context& ctx) {
   body += state;
   body += "\"}";
   auto res = http::json_response(503, std::move(body));
-  res.set("Retry-After", std::to_string(std::max<std::int64_t>(1, breaker.read().retry_after.count())));
+  res.set("Retry-After",
+          std::to_string(std::max<std::int64_t>(1, breaker.read().retry_after.count())));
   co_return res;
 }
 

@@ -24,11 +24,16 @@ http::response json_reply(json::object const& o) {
 }
 
 json::object to_json(cache::shard_stats const& s) {
-  return {{"entries", s.entries},         {"bytes", s.bytes},
-          {"capacity_bytes", s.capacity_bytes}, {"hits", s.hits},
-          {"misses", s.misses},           {"hit_rate", s.hit_rate},
-          {"stale", s.stale},             {"evictions", s.evictions},
-          {"expirations", s.expirations}, {"invalidations", s.invalidations}};
+  return {{"entries", s.entries},
+          {"bytes", s.bytes},
+          {"capacity_bytes", s.capacity_bytes},
+          {"hits", s.hits},
+          {"misses", s.misses},
+          {"hit_rate", s.hit_rate},
+          {"stale", s.stale},
+          {"evictions", s.evictions},
+          {"expirations", s.expirations},
+          {"invalidations", s.invalidations}};
 }
 
 boost::asio::awaitable<json::object> cache_figures(context& ctx) {
@@ -128,10 +133,10 @@ boost::asio::awaitable<reply> cache_keys(context& ctx) {
   std::vector<cache::key_info> found;
   if (ctx.svc.cache) found = co_await ctx.svc.cache->keys(pattern, limit);
   for (auto const& k : found)
-      keys.push_back(json::object{{"key", k.key},
-                                  {"age_seconds", k.age_seconds},
-                                  {"ttl_seconds", k.ttl_seconds},
-                                  {"bytes", k.bytes}});
+    keys.push_back(json::object{{"key", k.key},
+                                {"age_seconds", k.age_seconds},
+                                {"ttl_seconds", k.ttl_seconds},
+                                {"bytes", k.bytes}});
   co_return json_reply({{"keys", std::move(keys)}});
 }
 
@@ -224,10 +229,10 @@ class exposition {
 boost::asio::awaitable<reply> prometheus(context& ctx) {
   auto const& m = ctx.svc.metrics;
   exposition e;
-  e.single("wsd_uptime_seconds", "gauge", "Seconds since the server started.",
-           std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
-                                                            m.started)
-               .count());
+  e.single(
+      "wsd_uptime_seconds", "gauge", "Seconds since the server started.",
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - m.started)
+          .count());
   e.metric("wsd_http_requests_total", "counter", "HTTP requests answered, by status code.");
   for (std::size_t code = 100; code < m.requests.by_status.size(); ++code)
     if (auto const n = m.requests.by_status[code].load(std::memory_order_relaxed))
@@ -240,8 +245,7 @@ boost::asio::awaitable<reply> prometheus(context& ctx) {
   auto const c = co_await cache_figures(ctx);
   auto num = [&](char const* k) { return c.at(k).to_number<double>(); };
   e.single("wsd_cache_hits_total", "counter", "Cache lookups answered fresh.", num("hits"));
-  e.single("wsd_cache_misses_total", "counter", "Cache lookups not answered fresh.",
-           num("misses"));
+  e.single("wsd_cache_misses_total", "counter", "Cache lookups not answered fresh.", num("misses"));
   e.single("wsd_cache_entries", "gauge", "Entries held.", num("entries"));
   e.single("wsd_cache_bytes", "gauge", "Bytes held.", num("bytes"));
   e.single("wsd_cache_capacity_bytes", "gauge", "Byte budget.", num("capacity_bytes"));

@@ -1,6 +1,5 @@
 #include "wsd/api/representation.hpp"
 
-
 #include "wsd/http/etag.hpp"
 #include "wsd/http/json_body.hpp"
 

@@ -53,10 +53,11 @@ boost::system::result<wsd::auth::claims, http::api_error> dispatcher::authorize(
   auto const token = wsd::auth::bearer_token(req.authorization);
   if (!token) return http::unauthorized("a bearer token is required");
   auto claims = tokens_.verify(*token);
-  if (!claims) return http::unauthorized("invalid token: " + std::string(to_string(claims.error())));
+  if (!claims)
+    return http::unauthorized("invalid token: " + std::string(to_string(claims.error())));
   auto const required = needs == access::admin || needs == access::metrics ? wsd::auth::role::admin
-                        : needs == access::operator_                       ? wsd::auth::role::operator_
-                                                                           : wsd::auth::role::viewer;
+                        : needs == access::operator_ ? wsd::auth::role::operator_
+                                                     : wsd::auth::role::viewer;
   if (!wsd::auth::allows(claims->who, required))
     return http::forbidden("this needs the " + std::string(to_string(required)) + " role");
   return std::move(*claims);
@@ -68,8 +69,8 @@ boost::asio::awaitable<http::response> dispatcher::operator()(http::request cons
   auto const& r = routes()[match->index];
 
   wsd::auth::claims claims;
-  bool const open = r.needs == access::anyone ||
-                    (r.needs == access::metrics && svc_.settings.metrics.is_public);
+  bool const open =
+      r.needs == access::anyone || (r.needs == access::metrics && svc_.settings.metrics.is_public);
   if (!open) {
     auto who = authorize(req, r.needs);
     if (!who) co_return http::to_response(who.error());

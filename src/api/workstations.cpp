@@ -26,9 +26,12 @@ cache::entry_ptr make_entry(std::string body) {
 
 std::string_view x_cache(cache::outcome how) noexcept {
   switch (how) {
-    case cache::outcome::hit: return "HIT";
-    case cache::outcome::stale: return "STALE";
-    case cache::outcome::miss: break;
+    case cache::outcome::hit:
+      return "HIT";
+    case cache::outcome::stale:
+      return "STALE";
+    case cache::outcome::miss:
+      break;
   }
   return "MISS";
 }
@@ -81,8 +84,8 @@ boost::system::result<ws::key, http::api_error> idempotency_key(context const& c
 
 // The stored answer of an earlier attempt with the same Idempotency-Key.
 http::response replay(idempotency::answer const& a) {
-  http::response res = a.body.empty() ? http::empty_response(a.status)
-                                      : http::json_response(a.status, a.body);
+  http::response res =
+      a.body.empty() ? http::empty_response(a.status) : http::json_response(a.status, a.body);
   if (!a.body.empty()) res.set("ETag", http::make_etag(a.body));
   if (!a.location.empty()) res.set("Location", a.location);
   res.set("Idempotent-Replayed", "true");

@@ -7,18 +7,18 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "wsd/api/routes.hpp"
 #include "wsd/auth/login_limiter.hpp"
-#include "wsd/cache/sharded_cache.hpp"
 #include "wsd/auth/secret.hpp"
+#include "wsd/cache/sharded_cache.hpp"
 #include "wsd/db/database.hpp"
 #include "wsd/http/server.hpp"
 #include "wsd/log/logger.hpp"
@@ -45,8 +45,8 @@ boost::system::result<std::string, std::string> jwt_secret(config::settings cons
 cache::options cache_options(config::settings const& settings) {
   auto const& c = settings.cache;
   cache::options o;
-  o.shards = c.shards != 0 ? c.shards
-                           : cache::default_shard_count(config::effective_threads(settings));
+  o.shards =
+      c.shards != 0 ? c.shards : cache::default_shard_count(config::effective_threads(settings));
   o.max_bytes = c.max_bytes;
   o.ttl = c.ttl;
   o.max_stale = c.max_stale;
@@ -120,13 +120,13 @@ int run(config::settings const& settings) {
       c->invalidate_matching_detached("workstations:list:*");
     });
   }
-  api::services services{settings, metrics,    database,   workstation_repo,
-                         user_repo, jwt,       limiter,    cache.get()};
+  api::services services{settings,  metrics, database, workstation_repo,
+                         user_repo, jwt,     limiter,  cache.get()};
   api::dispatcher dispatch(services, tokens);
 
   http::server server(
-      ioc, settings.server,
-      [&dispatch](http::request const& req) { return dispatch(req); }, metrics, logger);
+      ioc, settings.server, [&dispatch](http::request const& req) { return dispatch(req); },
+      metrics, logger);
   auto const port = server.listen();
   if (!port) {
     std::cerr << "wsd: " << port.error() << std::endl;

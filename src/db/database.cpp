@@ -53,7 +53,9 @@ database::database(config::db_settings settings, config::breaker_settings breake
                    metrics::registry& metrics)
     : settings_(std::move(settings)), metrics_(metrics), breaker_(breaker) {}
 
-database::~database() { close(); }
+database::~database() {
+  close();
+}
 
 std::string_view database::backend_name() const noexcept {
   return kind_ == backend::postgresql ? "postgresql" : "sqlite3";
@@ -86,7 +88,8 @@ boost::system::result<void, std::string> database::open() {
     factory = soci::factory_sqlite3();
     connect_string_ = std::string(url.substr(sqlite_prefix.size()));
     auto const file = connect_param(connect_string_, "db");
-    if (file.empty()) return std::string("db.url: SQLite needs db=FILE, e.g. sqlite3://db=var/wsd.db");
+    if (file.empty())
+      return std::string("db.url: SQLite needs db=FILE, e.g. sqlite3://db=var/wsd.db");
     std::error_code ec;
     auto const dir = std::filesystem::path(file).parent_path();
     if (!dir.empty()) std::filesystem::create_directories(dir, ec);
@@ -185,8 +188,9 @@ std::optional<http::api_error> database::give_up(call_state& call) {
   if (call.where.load() != phase::executing) return std::nullopt;
   cancel_statement(call.session.load());
   metrics_.database.errors.fetch_add(1, std::memory_order_relaxed);
-  return http::gateway_timeout("the database did not answer within db.query_timeout_ms; a write "
-                               "may still commit: retry it with the same Idempotency-Key");
+  return http::gateway_timeout(
+      "the database did not answer within db.query_timeout_ms; a write "
+      "may still commit: retry it with the same Idempotency-Key");
 }
 
 // Interrupts a statement that overran the timeout. PostgreSQL: PQcancel from
@@ -224,14 +228,16 @@ void database::report(circuit_breaker::permit permit, unsigned status) {
 }
 
 http::api_error database::refused(std::chrono::seconds retry_after) {
-  return http::service_unavailable("database unavailable (circuit breaker open)",
-                                   static_cast<unsigned>(std::max<std::int64_t>(1, retry_after.count())));
+  return http::service_unavailable(
+      "database unavailable (circuit breaker open)",
+      static_cast<unsigned>(std::max<std::int64_t>(1, retry_after.count())));
 }
 
 http::api_error database::timed_out_waiting() {
-  return http::service_unavailable("database busy: no connection within db.query_timeout_ms; "
-                                   "nothing was applied",
-                                   1);
+  return http::service_unavailable(
+      "database busy: no connection within db.query_timeout_ms; "
+      "nothing was applied",
+      1);
 }
 
 http::api_error database::unexpected(std::exception const& e) {
@@ -253,8 +259,8 @@ void database::record_latency(std::chrono::steady_clock::time_point started) noe
 http::api_error database::failed(std::size_t pos, soci::soci_error const& e) {
   metrics_.database.errors.fetch_add(1, std::memory_order_relaxed);
   auto const category = e.get_error_category();
-  bool lost = category == soci::soci_error::connection_error ||
-              category == soci::soci_error::system_error;
+  bool lost =
+      category == soci::soci_error::connection_error || category == soci::soci_error::system_error;
   bool busy = false;
   if (auto const* pg = dynamic_cast<soci::postgresql_soci_error const*>(&e)) {
     auto const state = pg->sqlstate();
@@ -271,8 +277,9 @@ http::api_error database::failed(std::size_t pos, soci::soci_error const& e) {
     losses_.fetch_add(1);
     log::warn(std::string("database connection lost: ") + e.get_error_message());
     if (std::exchange(committing(), false))
-      return http::gateway_timeout("the database connection was lost during COMMIT; the write may "
-                                   "have been applied: retry it with the same Idempotency-Key");
+      return http::gateway_timeout(
+          "the database connection was lost during COMMIT; the write may "
+          "have been applied: retry it with the same Idempotency-Key");
     return http::service_unavailable("database unavailable", 1);
   }
   if (busy) {
@@ -298,8 +305,7 @@ void database::begin_write(soci::session& sql) const {
     sql << "BEGIN";
 }
 
-database::write_transaction::write_transaction(database const& db, soci::session& sql)
-    : sql_(sql) {
+database::write_transaction::write_transaction(database const& db, soci::session& sql) : sql_(sql) {
   db.begin_write(sql);
 }
 

@@ -21,8 +21,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include "wsd/http/error.hpp"
@@ -42,14 +42,22 @@ constexpr std::size_t max_header_fields = 100;
 
 method from_beast(bhttp::verb v) noexcept {
   switch (v) {
-    case bhttp::verb::get: return method::get;
-    case bhttp::verb::head: return method::head;
-    case bhttp::verb::post: return method::post;
-    case bhttp::verb::put: return method::put;
-    case bhttp::verb::patch: return method::patch;
-    case bhttp::verb::delete_: return method::del;
-    case bhttp::verb::options: return method::options;
-    default: return method::other;
+    case bhttp::verb::get:
+      return method::get;
+    case bhttp::verb::head:
+      return method::head;
+    case bhttp::verb::post:
+      return method::post;
+    case bhttp::verb::put:
+      return method::put;
+    case bhttp::verb::patch:
+      return method::patch;
+    case bhttp::verb::delete_:
+      return method::del;
+    case bhttp::verb::options:
+      return method::options;
+    default:
+      return method::other;
   }
 }
 
@@ -68,7 +76,9 @@ std::string_view date_header() {
   return {text, size};
 }
 
-bool has_body(unsigned status) noexcept { return status != 204 && status != 304 && status >= 200; }
+bool has_body(unsigned status) noexcept {
+  return status != 204 && status != 304 && status >= 200;
+}
 
 // Serializes the status line and headers of `res` into `out`.
 void write_head(std::string& out, response const& res, unsigned version, bool keep_alive) {
@@ -119,14 +129,23 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
 void collect_headers(bhttp::request<bhttp::string_body> const& msg, request& req) {
   for (auto const& f : msg) {
     switch (f.name()) {
-      case bhttp::field::authorization: req.authorization = f.value(); break;
-      case bhttp::field::content_type: req.content_type = f.value(); break;
-      case bhttp::field::if_match: req.if_match = f.value(); break;
-      case bhttp::field::if_none_match: req.if_none_match = f.value(); break;
+      case bhttp::field::authorization:
+        req.authorization = f.value();
+        break;
+      case bhttp::field::content_type:
+        req.content_type = f.value();
+        break;
+      case bhttp::field::if_match:
+        req.if_match = f.value();
+        break;
+      case bhttp::field::if_none_match:
+        req.if_none_match = f.value();
+        break;
       case bhttp::field::unknown:
         if (iequals(f.name_string(), "Idempotency-Key")) req.idempotency_key = f.value();
         break;
-      default: break;
+      default:
+        break;
     }
   }
 }
@@ -172,8 +191,8 @@ struct server::state : std::enable_shared_from_this<server::state> {
 
 server::server(asio::io_context& ioc, config::server_settings settings, handler_fn handler,
                metrics::registry& metrics, log::logger& logger)
-    : state_(std::make_shared<state>(ioc, std::move(settings), std::move(handler), metrics,
-                                     logger)) {}
+    : state_(
+          std::make_shared<state>(ioc, std::move(settings), std::move(handler), metrics, logger)) {}
 
 server::~server() = default;
 
@@ -275,7 +294,8 @@ asio::awaitable<bool> server::state::serve_one(connection& conn) {
   auto [hec, hn] = co_await bhttp::async_read_header(conn.stream, conn.buffer, parser, nothrow);
   auto const started = steady_clock::now();
   if (hec == bhttp::error::header_limit) {
-    co_await send_error(conn, headers_too_large("request headers exceed server.max_header_bytes"), 11);
+    co_await send_error(conn, headers_too_large("request headers exceed server.max_header_bytes"),
+                        11);
     co_return false;
   }
   // Beast checks Content-Length against the body limit with the headers.
@@ -350,8 +370,8 @@ asio::awaitable<bool> server::state::serve_one(connection& conn) {
   try {
     res = co_await handler(req);
   } catch (std::exception const& e) {
-    logger.write(log::level::error, "unhandled error on " + std::string(to_string(req.verb)) +
-                                        " " + std::string(req.target) + ": " + e.what());
+    logger.write(log::level::error, "unhandled error on " + std::string(to_string(req.verb)) + " " +
+                                        std::string(req.target) + ": " + e.what());
     res = to_response(internal_error("internal error"));
   }
   metrics.requests.in_flight.fetch_sub(1, std::memory_order_relaxed);
@@ -361,13 +381,13 @@ asio::awaitable<bool> server::state::serve_one(connection& conn) {
       std::chrono::duration_cast<std::chrono::microseconds>(steady_clock::now() - started).count());
   metrics.requests.record(res.status, micros);
   if (logger.access_enabled())
-    logger.access({to_string(req.verb), req.target, res.status, res.body_size(), micros,
-                   conn.remote});
-  co_return keep_alive && conn.stream.socket().is_open();
+    logger.access(
+        {to_string(req.verb), req.target, res.status, res.body_size(), micros, conn.remote});
+  co_return keep_alive&& conn.stream.socket().is_open();
 }
 
-asio::awaitable<void> server::state::send(connection& conn, response const& res,
-                                          unsigned version, bool keep_alive, bool head_only) {
+asio::awaitable<void> server::state::send(connection& conn, response const& res, unsigned version,
+                                          bool keep_alive, bool head_only) {
   write_head(conn.head, res, version, keep_alive);
   conn.stream.expires_after(settings.idle_timeout);
   std::array<asio::const_buffer, 2> buffers{asio::buffer(conn.head), asio::const_buffer{}};

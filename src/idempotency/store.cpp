@@ -83,8 +83,8 @@ void complete(soci::session& sql, request const& r, answer const& a) {
 
 std::size_t sweep(soci::session& sql, std::chrono::system_clock::time_point now) {
   std::string const oldest = cutoff(now);
-  soci::statement st =
-      (sql.prepare << "DELETE FROM idempotency_keys WHERE created_at <= :oldest", soci::use(oldest));
+  soci::statement st = (sql.prepare << "DELETE FROM idempotency_keys WHERE created_at <= :oldest",
+                        soci::use(oldest));
   st.execute(true);
   return static_cast<std::size_t>(st.get_affected_rows());
 }

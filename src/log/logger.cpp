@@ -64,12 +64,18 @@ void write_all(int fd, std::string const& data) {
 
 constexpr std::string_view level_name(level l) {
   switch (l) {
-    case level::trace: return "trace";
-    case level::debug: return "debug";
-    case level::info: return "info";
-    case level::warn: return "warn";
-    case level::error: return "error";
-    case level::off: break;
+    case level::trace:
+      return "trace";
+    case level::debug:
+      return "debug";
+    case level::info:
+      return "info";
+    case level::warn:
+      return "warn";
+    case level::error:
+      return "error";
+    case level::off:
+      break;
   }
   return "off";
 }

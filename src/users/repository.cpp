@@ -39,26 +39,25 @@ bool is_valid_username(std::string_view name) noexcept {
   return true;
 }
 
-repository::repository(db::database& db,
-                       std::function<std::chrono::system_clock::time_point()> now)
+repository::repository(db::database& db, std::function<std::chrono::system_clock::time_point()> now)
     : db_(db), now_(std::move(now)) {}
 
 boost::asio::awaitable<db::result<std::optional<user>>> repository::authenticate(
     std::string username, std::string password) {
   return db_.call([&database = db_, username = std::move(username),
-                                     password = std::move(password)]()
-                                        -> db::result<std::optional<user>> {
+                   password = std::move(password)]() -> db::result<std::optional<user>> {
     struct found {
       user u;
       std::string hash;
     };
-    auto const row = database.with_session([&](soci::session& sql) -> db::result<std::optional<found>> {
-      soci::row r;
-      sql << "SELECT username, role, created_at, password_hash FROM users WHERE username = :u",
-          soci::use(username), soci::into(r);
-      if (!sql.got_data()) return std::optional<found>();
-      return std::optional<found>(found{from_row(r), r.get<std::string>(3)});
-    });
+    auto const row =
+        database.with_session([&](soci::session& sql) -> db::result<std::optional<found>> {
+          soci::row r;
+          sql << "SELECT username, role, created_at, password_hash FROM users WHERE username = :u",
+              soci::use(username), soci::into(r);
+          if (!sql.got_data()) return std::optional<found>();
+          return std::optional<found>(found{from_row(r), r.get<std::string>(3)});
+        });
     if (!row) return row.error();
     // The hash is checked after the session is given back: argon2 takes
     // tens of milliseconds that no query should wait for.
@@ -82,12 +81,10 @@ boost::asio::awaitable<db::result<std::vector<user>>> repository::list() {
 }
 
 boost::asio::awaitable<db::result<user>> repository::create(std::string username,
-                                                            std::string password,
-                                                            auth::role who) {
+                                                            std::string password, auth::role who) {
   auto const stamp = util::format_rfc3339(now_());
-  return db_.call([&database = db_, username = std::move(username),
-                                     password = std::move(password), who,
-                                     stamp]() -> db::result<user> {
+  return db_.call([&database = db_, username = std::move(username), password = std::move(password),
+                   who, stamp]() -> db::result<user> {
     auto const hash = auth::hash_password(password);
     return database.with_session([&](soci::session& sql) -> db::result<user> {
       std::string const role(auth::to_string(who));
@@ -106,27 +103,27 @@ boost::asio::awaitable<db::result<user>> repository::create(std::string username
 }
 
 boost::asio::awaitable<db::result<void>> repository::remove(std::string username) {
-  return db_.run([&database = db_, username = std::move(username)](
-                                 soci::session& sql) -> db::result<void> {
-    db::database::write_transaction tr(database, sql);
-    bool const pg = database.kind() == db::backend::postgresql;
-    // Locking every admin row serialises concurrent deletions of admins, so
-    // two of them cannot both see "another admin is left".
-    std::vector<std::string> admins;
-    soci::rowset<std::string> rows =
-        (sql.prepare << "SELECT username FROM users WHERE role = 'admin'"
-                     << (pg ? " FOR UPDATE" : ""));
-    for (auto const& name : rows) admins.push_back(name);
-    bool const is_admin = std::find(admins.begin(), admins.end(), username) != admins.end();
-    if (is_admin && admins.size() == 1)
-      return http::conflict("cannot delete the last admin");
-    soci::statement st = (sql.prepare << "DELETE FROM users WHERE username = :u",
-                          soci::use(username));
-    st.execute(true);
-    if (st.get_affected_rows() == 0) return http::not_found("user '" + username + "' not found");
-    tr.commit();
-    return {};
-  });
+  return db_.run(
+      [&database = db_, username = std::move(username)](soci::session& sql) -> db::result<void> {
+        db::database::write_transaction tr(database, sql);
+        bool const pg = database.kind() == db::backend::postgresql;
+        // Locking every admin row serialises concurrent deletions of admins, so
+        // two of them cannot both see "another admin is left".
+        std::vector<std::string> admins;
+        soci::rowset<std::string> rows =
+            (sql.prepare << "SELECT username FROM users WHERE role = 'admin'"
+                         << (pg ? " FOR UPDATE" : ""));
+        for (auto const& name : rows) admins.push_back(name);
+        bool const is_admin = std::find(admins.begin(), admins.end(), username) != admins.end();
+        if (is_admin && admins.size() == 1) return http::conflict("cannot delete the last admin");
+        soci::statement st =
+            (sql.prepare << "DELETE FROM users WHERE username = :u", soci::use(username));
+        st.execute(true);
+        if (st.get_affected_rows() == 0)
+          return http::not_found("user '" + username + "' not found");
+        tr.commit();
+        return {};
+      });
 }
 
 boost::system::result<std::optional<std::string>, std::string> repository::bootstrap_admin(

@@ -1,8 +1,8 @@
 #include "wsd/workstations/repository.hpp"
 
+#include <soci/soci.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <soci/soci.h>
 
 #include "wsd/db/database.hpp"
 #include "wsd/util/time.hpp"
@@ -19,11 +19,16 @@ constexpr std::string_view columns =
 // declared type.
 std::int64_t int_at(soci::row const& r, std::size_t i) {
   switch (r.get_properties(i).get_data_type()) {
-    case soci::dt_integer: return r.get<int>(i);
-    case soci::dt_long_long: return r.get<long long>(i);
-    case soci::dt_unsigned_long_long: return static_cast<std::int64_t>(r.get<unsigned long long>(i));
-    case soci::dt_double: return static_cast<std::int64_t>(r.get<double>(i));
-    default: return std::stoll(r.get<std::string>(i));
+    case soci::dt_integer:
+      return r.get<int>(i);
+    case soci::dt_long_long:
+      return r.get<long long>(i);
+    case soci::dt_unsigned_long_long:
+      return static_cast<std::int64_t>(r.get<unsigned long long>(i));
+    case soci::dt_double:
+      return static_cast<std::int64_t>(r.get<double>(i));
+    default:
+      return std::stoll(r.get<std::string>(i));
   }
 }
 
@@ -72,8 +77,8 @@ void write_tags(soci::session& sql, std::int64_t id, std::vector<std::string> co
   long long key = id;
   sql << "DELETE FROM workstation_tags WHERE workstation_id = :id", soci::use(key);
   for (auto const& tag : tags)
-    sql << "INSERT INTO workstation_tags (tag, workstation_id) VALUES (:tag, :id)",
-        soci::use(tag), soci::use(key);
+    sql << "INSERT INTO workstation_tags (tag, workstation_id) VALUES (:tag, :id)", soci::use(tag),
+        soci::use(key);
 }
 
 http::api_error name_taken(std::string const& name);
@@ -150,8 +155,8 @@ using written = db::result<std::pair<T, idempotency::answer>>;
 repository::repository(db::database& db, clock_fn now)
     : db_(db), now_(std::move(now)), running_(std::make_shared<idempotency::in_flight>()) {}
 
-boost::asio::awaitable<db::result<write_result<workstation>>> repository::create(
-    new_workstation in, key idem) {
+boost::asio::awaitable<db::result<write_result<workstation>>> repository::create(new_workstation in,
+                                                                                 key idem) {
   auto const now = now_();
   return db_.run([&database = db_, running = running_, committed = committed_, in = std::move(in),
                   idem = std::move(idem),
@@ -233,8 +238,10 @@ boost::asio::awaitable<db::result<page>> repository::list(list_query q) {
   });
 }
 
-boost::asio::awaitable<db::result<write_result<workstation>>> repository::patch(
-    std::int64_t id, workstation_patch p, precondition check, key idem) {
+boost::asio::awaitable<db::result<write_result<workstation>>> repository::patch(std::int64_t id,
+                                                                                workstation_patch p,
+                                                                                precondition check,
+                                                                                key idem) {
   auto const now = now_();
   return db_.run([&database = db_, running = running_, committed = committed_, id, p = std::move(p),
                   check = std::move(check), idem = std::move(idem),

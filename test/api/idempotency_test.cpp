@@ -572,7 +572,6 @@ TEST_SUITE("idempotency api") {
       CHECK(count_named(server, "ws-slow") == 1);
     });
   }
-
 }
 
 // Freezes the shared PostgreSQL test cluster: ctest runs the "outage" suite

@@ -15,8 +15,8 @@
 namespace wsd::api {
 
 enum class access : std::uint8_t {
-  anyone,    // public
-  viewer,    // any valid token
+  anyone,     // public
+  viewer,     // any valid token
   operator_,  // operator or admin
   admin,
   metrics,  // admin, or anyone when metrics.public

@@ -11,16 +11,16 @@
 #include <string_view>
 #include <vector>
 
-#include <boost/asio/awaitable.hpp>
-#include <boost/system/result.hpp>
 #include <soci/connection-pool.h>
 #include <soci/session.h>
 #include <soci/soci-backend.h>
+#include <boost/asio/awaitable.hpp>
+#include <boost/system/result.hpp>
 
-#include "wsd/config/config.hpp"
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
+#include "wsd/config/config.hpp"
 
 #include "wsd/db/blocking_pool.hpp"
 #include "wsd/db/circuit_breaker.hpp"
@@ -83,7 +83,8 @@ class database {
       pending->timer.expires_at(std::chrono::steady_clock::time_point::max());
       co_await pending->timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
     }
-    report(std::move(*permit), pending->result->has_value() ? 200 : pending->result->error().status);
+    report(std::move(*permit),
+           pending->result->has_value() ? 200 : pending->result->error().status);
     co_return std::move(*pending->result);
   }
 

@@ -59,9 +59,15 @@ class logger {
 logger& get();
 void install(level min_level, bool access_enabled);
 
-inline void error(std::string_view m) { get().write(level::error, m); }
-inline void warn(std::string_view m) { get().write(level::warn, m); }
-inline void info(std::string_view m) { get().write(level::info, m); }
+inline void error(std::string_view m) {
+  get().write(level::error, m);
+}
+inline void warn(std::string_view m) {
+  get().write(level::warn, m);
+}
+inline void info(std::string_view m) {
+  get().write(level::info, m);
+}
 inline void debug(std::string_view m) {
   if (get().enabled(level::debug)) get().write(level::debug, m);
 }

@@ -14,7 +14,7 @@ class histogram {
  public:
   // Upper bounds in microseconds; the last bucket is open-ended.
   static constexpr std::array<std::uint64_t, 20> bounds_us{
-      50,    100,   250,    500,    1000,   2500,    5000,    10000,   25000,   50000,
+      50,     100,    250,    500,     1000,    2500,    5000,     10000,    25000,    50000,
       100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000, 30000000, 60000000, 120000000};
 
   void record(std::uint64_t micros) noexcept;

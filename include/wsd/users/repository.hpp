@@ -33,9 +33,8 @@ bool is_valid_username(std::string_view name) noexcept;
 
 class repository {
  public:
-  explicit repository(db::database& db,
-                      std::function<std::chrono::system_clock::time_point()> now =
-                          std::chrono::system_clock::now);
+  explicit repository(db::database& db, std::function<std::chrono::system_clock::time_point()> now =
+                                            std::chrono::system_clock::now);
 
   // The user when the password is right; nullopt for a wrong password or an
   // unknown user, which take about the same time.

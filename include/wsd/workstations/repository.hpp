@@ -61,12 +61,13 @@ class repository {
                                                                       precondition check = {},
                                                                       key idem = {});
   // 404 when absent.
-  boost::asio::awaitable<db::result<write_result<nothing>>> remove(std::int64_t id,
-                                                                   key idem = {});
+  boost::asio::awaitable<db::result<write_result<nothing>>> remove(std::int64_t id, key idem = {});
   // Called on a pool thread after every committed write with the
   // workstation's id, including writes whose caller gave up waiting (a 504
   // that committed late): the cache must forget them too.
-  void on_committed(std::function<void(std::int64_t)> callback) { committed_ = std::move(callback); }
+  void on_committed(std::function<void(std::int64_t)> callback) {
+    committed_ = std::move(callback);
+  }
 
   // Forgets Idempotency-Keys older than 24 h; how many.
   boost::asio::awaitable<db::result<std::size_t>> sweep_keys();
