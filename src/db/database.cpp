@@ -73,6 +73,8 @@ void database::configure_session(std::size_t pos) {
   }
   sql << "SET statement_timeout = " << settings_.query_timeout.count();
   sql << "SET lock_timeout = " << settings_.query_timeout.count();
+  // Keep NOTICEs ("relation already exists, skipping") off stderr.
+  sql << "SET client_min_messages = warning";
   auto* backend = static_cast<soci::postgresql_session_backend*>(sql.get_backend());
   auto* fresh = PQgetCancel(backend->conn_);
   std::lock_guard lock(cancels_mutex_);

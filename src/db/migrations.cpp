@@ -49,11 +49,7 @@ std::span<migration const> migrations() {
              password_hash TEXT NOT NULL,
              role TEXT NOT NULL,
              created_at TEXT NOT NULL))"},
-       {R"(CREATE TABLE users (
-             username TEXT PRIMARY KEY,
-             password_hash TEXT NOT NULL,
-             role TEXT NOT NULL,
-             created_at TEXT NOT NULL))"}},
+       {}},
       {3,
        "idempotency_keys",
        {R"(CREATE TABLE idempotency_keys (
@@ -68,18 +64,7 @@ std::span<migration const> migrations() {
              created_at TEXT NOT NULL,
              PRIMARY KEY (username, idem_key)))",
         "CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)"},
-       {R"(CREATE TABLE idempotency_keys (
-             username TEXT NOT NULL,
-             idem_key TEXT NOT NULL,
-             method TEXT NOT NULL,
-             path TEXT NOT NULL,
-             body_hash TEXT NOT NULL,
-             status INTEGER NOT NULL,
-             body TEXT NOT NULL,
-             location TEXT NOT NULL,
-             created_at TEXT NOT NULL,
-             PRIMARY KEY (username, idem_key)))",
-        "CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)"}},
+       {}},
   };
   return all;
 }
@@ -114,7 +99,8 @@ int migrate(soci::session& sql, backend kind) {
   for (auto const& m : migrations()) {
     if (m.version <= current) continue;
     soci::transaction tr(sql);
-    for (auto const statement : pg ? m.postgresql : m.sqlite) sql << std::string(statement);
+    auto const& statements = pg && !m.postgresql.empty() ? m.postgresql : m.sqlite;
+    for (auto const statement : statements) sql << std::string(statement);
     std::string const name(m.name);
     sql << "INSERT INTO schema_version (version, name, applied_at) VALUES (:v, :n, "
         << (pg ? "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"

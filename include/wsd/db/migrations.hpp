@@ -17,7 +17,7 @@ struct migration {
   int version;
   std::string_view name;
   std::vector<std::string_view> sqlite;
-  std::vector<std::string_view> postgresql;
+  std::vector<std::string_view> postgresql;  // empty: the SQLite statements serve both
 };
 
 std::span<migration const> migrations();
