@@ -3,116 +3,51 @@
 // (WSD_TEST_PG), checked against SPEC.md and the safe-retries issue. The last
 // case freezes the throwaway PostgreSQL cluster with SIGSTOP to make a write
 // time out, then retries it with its key.
+#include "support/await.hpp"
 #include "support/http_client.hpp"
+#include "support/postgres.hpp"
 #include "support/process.hpp"
+#include "support/scratch_store.hpp"
 
 #include <dirent.h>
 #include <signal.h>
 
 #include <doctest/doctest.h>
 
-#include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <fstream>
 #include <latch>
 #include <map>
 #include <optional>
-#include <random>
 #include <set>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
-#include <soci/sqlite3/soci-sqlite3.h>
 #include <boost/json.hpp>
 
 namespace {
 
 using namespace std::chrono_literals;
 namespace json = boost::json;
+using wsd::test::eventually;
 using wsd::test::header_list;
 using wsd::test::http_client;
 using wsd::test::http_response;
+using wsd::test::scratch_store;
 using wsd::test::wsd_server;
 
-constexpr std::string_view pg_prefix = "postgresql://";
 constexpr std::string_view collection = "/api/workstations";
 
-// WSD_TEST_PG, or a failed test case: PostgreSQL tests never skip.
-std::string pg_base_url() {
-  char const* url = std::getenv("WSD_TEST_PG");
-  if (url == nullptr || *url == '\0')
-    FAIL(
-        "WSD_TEST_PG is not set: run scripts/test, or `source scripts/lib/pg.sh && pg_start` "
-        "before the tests");
-  return url;
-}
-
-// The connect string with dbname replaced (or added).
-std::string with_dbname(std::string_view connect, std::string const& name) {
-  std::string out;
-  bool replaced = false;
-  std::size_t pos = 0;
-  while (pos < connect.size()) {
-    auto const end = std::min(connect.find(' ', pos), connect.size());
-    auto part = std::string(connect.substr(pos, end - pos));
-    if (part.starts_with("dbname=")) {
-      part = "dbname=" + name;
-      replaced = true;
-    }
-    if (!part.empty()) out += (out.empty() ? "" : " ") + part;
-    pos = end + 1;
-  }
-  if (!replaced) out += " dbname=" + name;
-  return out;
-}
-
-// A PostgreSQL database of its own for one test case, dropped afterwards
-// (with FORCE, in case the server still holds connections).
-class scratch_pg_database {
- public:
-  scratch_pg_database() {
-    auto const base = pg_base_url();
-    REQUIRE_MESSAGE(base.starts_with(pg_prefix),
-                    "WSD_TEST_PG is not a postgresql:// URL: " << base);
-    admin_connect_ = base.substr(pg_prefix.size());
-    std::random_device random;
-    name_ = "wsd_idem_" + std::to_string(random()) + std::to_string(random());
-    soci::session admin(*soci::factory_postgresql(), admin_connect_);
-    admin << "CREATE DATABASE " + name_;
-    connect_ = with_dbname(admin_connect_, name_);
-  }
-  ~scratch_pg_database() {
-    try {
-      soci::session admin(*soci::factory_postgresql(), admin_connect_);
-      admin << "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)";
-    } catch (soci::soci_error const& e) {
-      MESSAGE("could not drop " << name_ << ": " << e.what());
-    }
-  }
-  scratch_pg_database(scratch_pg_database const&) = delete;
-  scratch_pg_database& operator=(scratch_pg_database const&) = delete;
-
-  std::string url() const { return std::string(pg_prefix) + connect_; }
-  std::string const& connect_string() const noexcept { return connect_; }
-
- private:
-  std::string admin_connect_;
-  std::string name_;
-  std::string connect_;
-};
-
-// A running wsd on SQLite (its temporary file) or on a scratch PostgreSQL
-// database, with an admin token.
+// A running wsd on a test's scratch store (a temporary SQLite file or a
+// scratch PostgreSQL database), with an admin token.
 class api_server {
  public:
-  explicit api_server(bool pg, std::vector<std::string> extra_args = {})
-      : pg_(pg ? std::make_optional<scratch_pg_database>() : std::nullopt),
-        server_(options_for(pg_, std::move(extra_args))),
+  explicit api_server(scratch_store const& store, std::vector<std::string> extra_args = {})
+      : store_(store),
+        server_(options_for(store, std::move(extra_args))),
         admin_(wsd::test::login(server_.port(), "admin", wsd::test::test_admin_password)) {}
 
   std::uint16_t port() const noexcept { return server_.port(); }
@@ -140,11 +75,8 @@ class api_server {
   }
 
   // A session of the test's own on the server's database.
-  soci::session open_session() const {
-    if (pg_) return soci::session(*soci::factory_postgresql(), pg_->connect_string());
-    return soci::session(*soci::factory_sqlite3(), "db=" + server_.temp_dir() + "/wsd.db");
-  }
-  bool is_pg() const noexcept { return pg_.has_value(); }
+  soci::session open_session() const { return store_.open_session(); }
+  bool is_pg() const noexcept { return store_.is_pg(); }
 
   std::string diagnostics() const {
     auto tail = [](std::string const& text) {
@@ -155,15 +87,15 @@ class api_server {
   }
 
  private:
-  static wsd_server::options options_for(std::optional<scratch_pg_database> const& pg,
+  static wsd_server::options options_for(scratch_store const& store,
                                          std::vector<std::string> extra) {
     wsd_server::options options;
-    if (pg) options.args = {"--db", pg->url()};
+    options.args = {"--db", store.url()};
     options.args.insert(options.args.end(), extra.begin(), extra.end());
     return options;
   }
 
-  std::optional<scratch_pg_database> pg_;  // outlives the server
+  scratch_store const& store_;  // the caller's, which outlives the server
   wsd_server server_;
   std::string admin_;
 };
@@ -171,14 +103,10 @@ class api_server {
 // Runs body once per backend, each as its own subcase with a fresh server.
 template <class Body>
 void on_each_backend(Body body, std::vector<std::string> const& args = {}) {
-  SUBCASE("SQLite") {
-    api_server const server(false, args);
+  wsd::test::on_each_backend([&body, &args](scratch_store const& store) {
+    api_server const server(store, args);
     body(server);
-  }
-  SUBCASE("PostgreSQL") {
-    api_server const server(true, args);
-    body(server);
-  }
+  });
 }
 
 header_list with_key(std::string key) {
@@ -231,17 +159,6 @@ json::object metrics_database(api_server const& server) {
   auto const r = server.call("GET", "/api/performance/metrics");
   REQUIRE_MESSAGE(r.status == 200, "metrics -> " << r.status << " " << r.body);
   return r.json().at("database").as_object();
-}
-
-// Polls pred() until it holds or `limit` passes.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit, std::chrono::milliseconds step = 20ms) {
-  auto const deadline = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(step);
-  }
-  return true;
 }
 
 // The pids of a PostgreSQL cluster: its postmaster (first line of
@@ -578,13 +495,10 @@ TEST_SUITE("idempotency api") {
 // alone (test/CMakeLists.txt).
 TEST_SUITE("outage") {
   TEST_CASE("a write against a frozen PostgreSQL answers 504 and its retry makes one workstation") {
-    char const* data_dir = std::getenv("WSD_TEST_PG_DATA");
-    if (data_dir == nullptr || *data_dir == '\0')
-      FAIL(
-          "WSD_TEST_PG_DATA is not set: run scripts/test, or `source scripts/lib/pg.sh && "
-          "pg_start` before the tests");
+    auto const cluster = wsd::test::pg_cluster::from_env();
+    auto const store = scratch_store::postgresql();
     api_server const server(
-        true, {"--set", "db.query_timeout_ms=1000", "--set", "breaker.open_seconds=1"});
+        store, {"--set", "db.query_timeout_ms=1000", "--set", "breaker.open_seconds=1"});
     auto const body = machine("ws-frozen");
     auto const key = with_key("frozen-1");
     auto const list = std::string(collection) + "?limit=1000";
@@ -596,7 +510,7 @@ TEST_SUITE("outage") {
     // Opened now: during the freeze no new connection can be made.
     auto observer = server.open_session();
 
-    std::optional<frozen_cluster> frozen(std::in_place, data_dir);
+    std::optional<frozen_cluster> frozen(std::in_place, cluster.data_dir());
     REQUIRE(frozen->postmaster_stopped());
     REQUIRE(frozen->children_stopped() > 0);
     auto const started = std::chrono::steady_clock::now();

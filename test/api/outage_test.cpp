@@ -3,6 +3,7 @@
 // cluster is killed (`pg_ctl stop -m immediate`) for about five seconds and
 // started again. Checked against SPEC.md ("Circuit breaker", "Cache
 // semantics", 503/504) and issue 6; the timeline it observed is printed.
+#include "support/await.hpp"
 #include "support/http_client.hpp"
 #include "support/postgres.hpp"
 #include "support/process.hpp"
@@ -371,12 +372,14 @@ http_response call(std::uint16_t port, std::string const& token, std::string_vie
 http_response call_once_up(std::uint16_t port, std::string const& token, std::string_view method,
                            std::string_view target, std::string_view body = {},
                            header_list const& headers = {}) {
-  auto const deadline = steady::now() + seconds{15};
-  for (;;) {
-    auto r = call(port, token, method, target, body, headers);
-    if (r.status != 503 || steady::now() >= deadline) return r;
-    std::this_thread::sleep_for(milliseconds{100});
-  }
+  http_response r;
+  wsd::test::eventually(
+      [&] {
+        r = call(port, token, method, target, body, headers);
+        return r.status != 503;
+      },
+      seconds{15}, milliseconds{100});
+  return r;
 }
 
 std::vector<std::int64_t> seed(std::uint16_t port, std::string const& token) {

@@ -3,23 +3,20 @@
 // (WSD_TEST_PG), checked against SPEC.md and the workstations issue.
 #include "support/http_client.hpp"
 #include "support/process.hpp"
+#include "support/scratch_store.hpp"
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <latch>
 #include <map>
 #include <optional>
-#include <random>
 #include <regex>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <soci/postgresql/soci-postgresql.h>
-#include <soci/soci.h>
 #include <boost/json.hpp>
 
 namespace {
@@ -30,72 +27,7 @@ using wsd::test::http_client;
 using wsd::test::http_response;
 using wsd::test::wsd_server;
 
-constexpr std::string_view pg_prefix = "postgresql://";
 constexpr std::string_view collection = "/api/workstations";
-
-// WSD_TEST_PG, or a failed test case: PostgreSQL tests never skip.
-std::string pg_base_url() {
-  char const* url = std::getenv("WSD_TEST_PG");
-  if (url == nullptr || *url == '\0')
-    FAIL(
-        "WSD_TEST_PG is not set: run scripts/test, or `source scripts/lib/pg.sh && pg_start` "
-        "before the tests");
-  return url;
-}
-
-// The connect string with dbname replaced (or added).
-std::string with_dbname(std::string_view connect, std::string const& name) {
-  std::string out;
-  std::size_t pos = 0;
-  bool replaced = false;
-  while (pos < connect.size()) {
-    auto const end = std::min(connect.find(' ', pos), connect.size());
-    auto part = std::string(connect.substr(pos, end - pos));
-    if (part.starts_with("dbname=")) {
-      part = "dbname=" + name;
-      replaced = true;
-    }
-    if (!part.empty()) out += (out.empty() ? "" : " ") + part;
-    pos = end + 1;
-  }
-  if (!replaced) out += " dbname=" + name;
-  return out;
-}
-
-// A PostgreSQL database of its own for one test case, dropped afterwards
-// (with FORCE, in case a server still holds connections), so counts and ids
-// are the test's own even though every server shares the cluster.
-class scratch_pg_database {
- public:
-  scratch_pg_database() {
-    auto const base = pg_base_url();
-    REQUIRE_MESSAGE(base.starts_with(pg_prefix),
-                    "WSD_TEST_PG is not a postgresql:// URL: " << base);
-    admin_connect_ = base.substr(pg_prefix.size());
-    std::random_device random;
-    name_ = "wsd_t_" + std::to_string(random()) + std::to_string(random());
-    soci::session admin(*soci::factory_postgresql(), admin_connect_);
-    admin << "CREATE DATABASE " + name_;
-    url_ = std::string(pg_prefix) + with_dbname(admin_connect_, name_);
-  }
-  ~scratch_pg_database() {
-    try {
-      soci::session admin(*soci::factory_postgresql(), admin_connect_);
-      admin << "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)";
-    } catch (soci::soci_error const& e) {
-      MESSAGE("could not drop " << name_ << ": " << e.what());
-    }
-  }
-  scratch_pg_database(scratch_pg_database const&) = delete;
-  scratch_pg_database& operator=(scratch_pg_database const&) = delete;
-
-  std::string const& url() const noexcept { return url_; }
-
- private:
-  std::string admin_connect_;
-  std::string name_;
-  std::string url_;
-};
 
 // A running wsd (SQLite by default, or the given --db URL) and an admin token.
 class api_server {
@@ -146,15 +78,10 @@ class api_server {
 // an empty database.
 template <class Body>
 void on_each_backend(Body body) {
-  SUBCASE("SQLite") {
-    api_server const server;
+  wsd::test::on_each_backend([&body](wsd::test::scratch_store const& store) {
+    api_server const server(store.url());
     body(server);
-  }
-  SUBCASE("PostgreSQL") {
-    scratch_pg_database const pg;
-    api_server const server(pg.url());
-    body(server);
-  }
+  });
 }
 
 std::string error_code_of(http_response const& response) {

@@ -6,23 +6,20 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <exception>
 #include <optional>
-#include <random>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <doctest/doctest.h>
-#include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
-#include <soci/sqlite3/soci-sqlite3.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "support/process.hpp"
+#include "support/await.hpp"
+#include "support/scratch_store.hpp"
 #include "wsd/db/database.hpp"
 #include "wsd/metrics/registry.hpp"
 #include "wsd/workstations/repository.hpp"
@@ -34,137 +31,15 @@ namespace asio = boost::asio;
 namespace db = wsd::db;
 namespace idem = wsd::idempotency;
 namespace ws = wsd::workstations;
+using wsd::test::await;
+using wsd::test::eventually;
+using wsd::test::on_each_backend;
+using wsd::test::scratch_store;
 
-constexpr std::string_view pg_prefix = "postgresql://";
-constexpr std::string_view sqlite_prefix = "sqlite3://";
 constexpr std::string_view collection = "/api/workstations";
-
-// WSD_TEST_PG, or a failed test case: PostgreSQL tests never skip.
-std::string pg_base_url() {
-  char const* url = std::getenv("WSD_TEST_PG");
-  if (url == nullptr || *url == '\0')
-    FAIL(
-        "WSD_TEST_PG is not set: run scripts/test, or `source scripts/lib/pg.sh && pg_start` "
-        "before the tests");
-  return url;
-}
-
-// The connect string with dbname replaced (or added).
-std::string with_dbname(std::string_view connect, std::string const& name) {
-  std::string out;
-  bool replaced = false;
-  std::size_t pos = 0;
-  while (pos < connect.size()) {
-    auto const end = std::min(connect.find(' ', pos), connect.size());
-    auto part = std::string(connect.substr(pos, end - pos));
-    if (part.starts_with("dbname=")) {
-      part = "dbname=" + name;
-      replaced = true;
-    }
-    if (!part.empty()) out += (out.empty() ? "" : " ") + part;
-    pos = end + 1;
-  }
-  if (!replaced) out += " dbname=" + name;
-  return out;
-}
-
-// A PostgreSQL database of its own for one test case, created through a
-// session on the wsd database and dropped afterwards.
-class scratch_pg_database {
- public:
-  scratch_pg_database() {
-    auto const base = pg_base_url();
-    REQUIRE_MESSAGE(base.starts_with(pg_prefix),
-                    "WSD_TEST_PG is not a postgresql:// URL: " << base);
-    admin_connect_ = base.substr(pg_prefix.size());
-    std::random_device random;
-    name_ = "wsd_idem_" + std::to_string(random()) + std::to_string(random());
-    soci::session admin(*soci::factory_postgresql(), admin_connect_);
-    admin << "CREATE DATABASE " + name_;
-    url_ = std::string(pg_prefix) + with_dbname(admin_connect_, name_);
-  }
-  ~scratch_pg_database() {
-    try {
-      soci::session admin(*soci::factory_postgresql(), admin_connect_);
-      admin << "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)";
-    } catch (soci::soci_error const& e) {
-      MESSAGE("could not drop " << name_ << ": " << e.what());
-    }
-  }
-  scratch_pg_database(scratch_pg_database const&) = delete;
-  scratch_pg_database& operator=(scratch_pg_database const&) = delete;
-
-  std::string const& url() const noexcept { return url_; }
-
- private:
-  std::string admin_connect_;
-  std::string name_;
-  std::string url_;
-};
-
-// Where a test case's database lives: a temporary SQLite file or a scratch
-// PostgreSQL database.
-class test_store {
- public:
-  explicit test_store(bool pg) {
-    if (pg) {
-      pg_.emplace();
-      url_ = pg_->url();
-    } else {
-      dir_.emplace("wsd-idem-test-");
-      url_ = std::string(sqlite_prefix) + "db=" + dir_->path() + "/wsd.db";
-    }
-  }
-
-  std::string const& url() const noexcept { return url_; }
-  bool is_pg() const noexcept { return pg_.has_value(); }
-
-  // A session of the test's own on the same database, beside the pool.
-  soci::session open_session() const {
-    if (is_pg()) return soci::session(*soci::factory_postgresql(), url_.substr(pg_prefix.size()));
-    return soci::session(*soci::factory_sqlite3(), url_.substr(sqlite_prefix.size()));
-  }
-
- private:
-  std::optional<wsd::test::temp_directory> dir_;
-  std::optional<scratch_pg_database> pg_;
-  std::string url_;
-};
-
-// Runs body once per backend, each as its own subcase with a fresh store.
-template <class Body>
-void on_each_backend(Body body) {
-  SUBCASE("SQLite") {
-    test_store const store(false);
-    body(store);
-  }
-  SUBCASE("PostgreSQL") {
-    test_store const store(true);
-    body(store);
-  }
-}
 
 std::chrono::system_clock::time_point const start_time =
     std::chrono::sys_days{std::chrono::year{2026} / 11 / 24} + 4h + 30min;
-
-// Drives one awaitable to completion on this thread's io_context. It is
-// never destroyed: a pool thread may still be returning from posting the
-// answer to it when run() returns.
-template <class T>
-T await(asio::awaitable<T> op) {
-  static thread_local asio::io_context io;
-  io.restart();
-  std::optional<T> out;
-  std::exception_ptr error;
-  asio::co_spawn(io, std::move(op), [&](std::exception_ptr e, T value) {
-    error = e;
-    if (!e) out.emplace(std::move(value));
-  });
-  io.run();
-  if (error) std::rethrow_exception(error);
-  REQUIRE(out.has_value());
-  return std::move(*out);
-}
 
 // One wsd instance's view of the store: its database pool, its repository
 // and the clock the test moves by hand.
@@ -215,14 +90,14 @@ unsigned status_of(db::result<T> const& r) {
   return r.has_error() ? r.error().status : 200;
 }
 
-long long count_rows(test_store const& store, std::string const& table) {
+long long count_rows(scratch_store const& store, std::string const& table) {
   auto sql = store.open_session();
   long long n = -1;
   sql << "SELECT COUNT(*) FROM " + table, soci::into(n);
   return n;
 }
 
-std::set<std::string> stored_keys(test_store const& store) {
+std::set<std::string> stored_keys(scratch_store const& store) {
   auto sql = store.open_session();
   soci::rowset<std::string> rows = (sql.prepare << "SELECT idem_key FROM idempotency_keys");
   return {rows.begin(), rows.end()};
@@ -233,17 +108,6 @@ ws::workstation fresh(created const& r) {
   REQUIRE_MESSAGE(r.has_value(), "create failed: " << r.error().status << " " << r.error().message);
   REQUIRE_FALSE(r->replayed.has_value());
   return r->value;
-}
-
-// Waits until pred() holds, polling, for at most `limit`.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 10s) {
-  auto const deadline = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
 }
 
 }  // namespace
@@ -284,7 +148,7 @@ TEST_SUITE("idempotency store") {
   }
 
   TEST_CASE("a repeated create replays the first answer and writes nothing") {
-    on_each_backend([](test_store const& store) {
+    on_each_backend([](scratch_store const& store) {
       instance node(store.url());
       auto const key = post_key("alice", "create-1", body_of("ws-a"));
       auto const first = fresh(await(node.repo.create(machine("ws-a"), key)));
@@ -317,7 +181,7 @@ TEST_SUITE("idempotency store") {
   }
 
   TEST_CASE("a key used for another request answers 422 and applies nothing") {
-    on_each_backend([](test_store const& store) {
+    on_each_backend([](scratch_store const& store) {
       instance node(store.url());
       auto const first =
           fresh(await(node.repo.create(machine("ws-a"), post_key("alice", "k", body_of("ws-a")))));
@@ -350,7 +214,7 @@ TEST_SUITE("idempotency store") {
   }
 
   TEST_CASE("keys are per user") {
-    on_each_backend([](test_store const& store) {
+    on_each_backend([](scratch_store const& store) {
       instance node(store.url());
       auto const alice =
           fresh(await(node.repo.create(machine("ws-a"), post_key("alice", "k", body_of("ws-a")))));
@@ -370,7 +234,7 @@ TEST_SUITE("idempotency store") {
   }
 
   TEST_CASE("patch and remove replay their stored answers") {
-    on_each_backend([](test_store const& store) {
+    on_each_backend([](scratch_store const& store) {
       instance node(store.url());
       auto const w = fresh(await(node.repo.create(machine("ws-a"))));
       auto const path = item_path(w.id);
@@ -412,7 +276,7 @@ TEST_SUITE("idempotency store") {
   }
 
   TEST_CASE("a failed write stores no key, so a corrected retry applies") {
-    on_each_backend([](test_store const& store) {
+    on_each_backend([](scratch_store const& store) {
       instance node(store.url());
       fresh(await(node.repo.create(machine("ws-a"))));
       auto const key = post_key("alice", "k", body_of("ws-a", 1));
@@ -427,7 +291,7 @@ TEST_SUITE("idempotency store") {
   }
 
   TEST_CASE("a key is kept 24 hours, then forgotten and the write applies again") {
-    on_each_backend([](test_store const& store) {
+    on_each_backend([](scratch_store const& store) {
       instance node(store.url());
       auto const key = post_key("alice", "k", body_of("ws-a"));
       auto const first = fresh(await(node.repo.create(machine("ws-a"), key)));
@@ -462,7 +326,7 @@ TEST_SUITE("idempotency store") {
   }
 
   TEST_CASE("sweep_keys removes only keys older than 24 hours") {
-    on_each_backend([](test_store const& store) {
+    on_each_backend([](scratch_store const& store) {
       instance node(store.url());
       fresh(await(node.repo.create(machine("ws-a"), post_key("alice", "old", body_of("ws-a")))));
       node.now = start_time + 2h;
@@ -487,7 +351,7 @@ TEST_SUITE("idempotency store") {
   }
 
   TEST_CASE("a repeat while the first attempt still runs answers 409") {
-    on_each_backend([](test_store const& store) {
+    on_each_backend([](scratch_store const& store) {
       instance node(store.url());
       auto const key = post_key("alice", "k", body_of("ws-a"));
 
@@ -501,7 +365,8 @@ TEST_SUITE("idempotency store") {
       }
 
       auto const before = node.metrics.database.queries.load();
-      // Never destroyed: the pool may still be posting to it (see await()).
+      // Never destroyed: the pool may still be posting to it (see
+      // wsd::test::await()).
       static asio::io_context io;
       io.restart();
       std::optional<created> first;
@@ -512,7 +377,7 @@ TEST_SUITE("idempotency store") {
       std::thread runner([] { io.run(); });
       // The attempt holds its key before it sends its first statement.
       bool const started =
-          eventually([&] { return node.metrics.database.queries.load() > before; });
+          eventually([&] { return node.metrics.database.queries.load() > before; }, 10s, 1ms);
       CHECK(started);
 
       auto const repeat = await(node.repo.create(machine("ws-a"), key));
@@ -534,12 +399,13 @@ TEST_SUITE("idempotency store") {
   }
 
   TEST_CASE("concurrent attempts with one key on two instances create one workstation") {
-    on_each_backend([](test_store const& store) {
+    on_each_backend([](scratch_store const& store) {
       instance a(store.url(), 4);
       instance b(store.url(), 4);
       auto const key = post_key("alice", "k", body_of("ws-a"));
 
-      // Never destroyed: the pool may still be posting to it (see await()).
+      // Never destroyed: the pool may still be posting to it (see
+      // wsd::test::await()).
       static asio::io_context io;
       io.restart();
       std::vector<std::optional<created>> answers(8);

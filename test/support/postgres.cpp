@@ -11,6 +11,9 @@
 #include <iterator>
 #include <random>
 #include <stdexcept>
+#include <utility>
+
+#include <soci/postgresql/soci-postgresql.h>
 
 namespace wsd::test {
 namespace {
@@ -93,6 +96,7 @@ pg_cluster pg_cluster::from_env() {
   c.start_opts_ = required_env("WSD_TEST_PG_START_OPTS");
   c.log_ = required_env("WSD_TEST_PG_LOG");
   c.bin_ = required_env("WSD_TEST_PG_BIN");
+  c.data_dir_ = required_env("WSD_TEST_PG_DATA");
   c.port_ = parse_port(required_env("WSD_TEST_PG_PORT"));
   return c;
 }
@@ -137,8 +141,8 @@ std::string pg_cluster::psql(std::string_view sql, std::string_view dbname) cons
                  " -U wsd -d " + shell_quote(dbname) + " -c " + shell_quote(sql));
 }
 
-pg_database::pg_database(pg_cluster const& cluster)
-    : cluster_(cluster), name_(random_database_name()), url_(cluster.url_for(name_)) {
+pg_database::pg_database(pg_cluster cluster)
+    : cluster_(std::move(cluster)), name_(random_database_name()), url_(cluster_.url_for(name_)) {
   cluster_.psql("CREATE DATABASE " + name_);
 }
 
@@ -149,6 +153,10 @@ pg_database::~pg_database() {
     // A leftover scratch database harms nobody; say so and go on.
     std::fprintf(stderr, "could not drop database %s: %s\n", name_.c_str(), e.what());
   }
+}
+
+soci::session pg_database::open_session() const {
+  return soci::session(*soci::factory_postgresql(), url_.substr(pg_prefix.size()));
 }
 
 pg_restart_guard::~pg_restart_guard() {

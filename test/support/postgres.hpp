@@ -9,17 +9,23 @@
 #include <string>
 #include <string_view>
 
+#include <soci/session.h>
+
 namespace wsd::test {
 
 class pg_cluster {
  public:
   // Reads WSD_TEST_PG, WSD_TEST_PG_CTL, WSD_TEST_PG_START_OPTS, WSD_TEST_PG_LOG,
-  // WSD_TEST_PG_PORT and WSD_TEST_PG_BIN; throws naming the first one unset.
+  // WSD_TEST_PG_PORT, WSD_TEST_PG_BIN and WSD_TEST_PG_DATA; throws naming the
+  // first one unset.
   static pg_cluster from_env();
 
   // The SOCI URL of the cluster's `wsd` database (WSD_TEST_PG).
   std::string const& url() const noexcept { return url_; }
   std::uint16_t port() const noexcept { return port_; }
+  // The data directory (WSD_TEST_PG_DATA), where postmaster.pid names the
+  // postmaster.
+  std::string const& data_dir() const noexcept { return data_dir_; }
   // The same connection with another database name.
   std::string url_for(std::string_view dbname) const;
 
@@ -43,23 +49,28 @@ class pg_cluster {
   std::string start_opts_;
   std::string log_;
   std::string bin_;
+  std::string data_dir_;
   std::uint16_t port_ = 0;
 };
 
 // A fresh database on the cluster for one test, so its rows and ids are its
-// own; dropped (WITH FORCE) when the object goes.
+// own; dropped (WITH FORCE, in case a server still holds connections) when
+// the object goes.
 class pg_database {
  public:
-  explicit pg_database(pg_cluster const& cluster);
+  explicit pg_database(pg_cluster cluster);
   ~pg_database();
   pg_database(pg_database const&) = delete;
   pg_database& operator=(pg_database const&) = delete;
 
   std::string const& name() const noexcept { return name_; }
+  // The SOCI URL, as wsd's --db takes it.
   std::string const& url() const noexcept { return url_; }
+  // A session of the test's own on this database, beside the server's.
+  soci::session open_session() const;
 
  private:
-  pg_cluster const& cluster_;
+  pg_cluster cluster_;
   std::string name_;
   std::string url_;
 };

@@ -5,24 +5,23 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <exception>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <doctest/doctest.h>
-#include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "support/await.hpp"
 #include "support/process.hpp"
+#include "support/scratch_store.hpp"
 #include "wsd/db/database.hpp"
 #include "wsd/db/migrations.hpp"
 #include "wsd/metrics/registry.hpp"
@@ -33,120 +32,15 @@ using namespace std::chrono_literals;
 namespace asio = boost::asio;
 namespace db = wsd::db;
 namespace ws = wsd::workstations;
-
-constexpr std::string_view pg_prefix = "postgresql://";
-
-// WSD_TEST_PG, or a failed test case: PostgreSQL tests never skip.
-std::string pg_base_url() {
-  char const* url = std::getenv("WSD_TEST_PG");
-  if (url == nullptr || *url == '\0')
-    FAIL(
-        "WSD_TEST_PG is not set: run scripts/test, or `source scripts/lib/pg.sh && pg_start` "
-        "before the tests");
-  return url;
-}
-
-// The connect string with dbname replaced (or added).
-std::string with_dbname(std::string_view connect, std::string const& name) {
-  std::string out;
-  std::size_t pos = 0;
-  bool replaced = false;
-  while (pos < connect.size()) {
-    auto const end = std::min(connect.find(' ', pos), connect.size());
-    auto part = std::string(connect.substr(pos, end - pos));
-    if (part.starts_with("dbname=")) {
-      part = "dbname=" + name;
-      replaced = true;
-    }
-    if (!part.empty()) out += (out.empty() ? "" : " ") + part;
-    pos = end + 1;
-  }
-  if (!replaced) out += " dbname=" + name;
-  return out;
-}
-
-// A PostgreSQL database of its own for one test case, dropped afterwards, so
-// every case starts from an empty schema.
-class scratch_pg_database {
- public:
-  scratch_pg_database() {
-    auto const base = pg_base_url();
-    REQUIRE_MESSAGE(base.starts_with(pg_prefix),
-                    "WSD_TEST_PG is not a postgresql:// URL: " << base);
-    admin_connect_ = base.substr(pg_prefix.size());
-    std::random_device random;
-    name_ = "wsd_t_" + std::to_string(random()) + std::to_string(random());
-    soci::session admin(*soci::factory_postgresql(), admin_connect_);
-    admin << "CREATE DATABASE " + name_;
-    url_ = std::string(pg_prefix) + with_dbname(admin_connect_, name_);
-  }
-  ~scratch_pg_database() {
-    try {
-      soci::session admin(*soci::factory_postgresql(), admin_connect_);
-      admin << "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)";
-    } catch (soci::soci_error const& e) {
-      MESSAGE("could not drop " << name_ << ": " << e.what());
-    }
-  }
-  scratch_pg_database(scratch_pg_database const&) = delete;
-  scratch_pg_database& operator=(scratch_pg_database const&) = delete;
-
-  std::string const& url() const noexcept { return url_; }
-
- private:
-  std::string admin_connect_;
-  std::string name_;
-  std::string url_;
-};
-
-// Where a test case's database lives: a temporary SQLite file or a scratch
-// PostgreSQL database.
-class test_store {
- public:
-  static test_store sqlite() { return test_store(false); }
-  static test_store postgresql() { return test_store(true); }
-
-  std::string const& url() const noexcept { return url_; }
-
- private:
-  explicit test_store(bool pg) {
-    if (pg) {
-      pg_.emplace();
-      url_ = pg_->url();
-    } else {
-      dir_.emplace("wsd-repo-test-");
-      url_ = "sqlite3://db=" + dir_->path() + "/wsd.db";
-    }
-  }
-  std::optional<wsd::test::temp_directory> dir_;
-  std::optional<scratch_pg_database> pg_;
-  std::string url_;
-};
+using wsd::test::await;
+using wsd::test::on_each_backend;
+using wsd::test::scratch_store;
 
 // A clock the test moves by hand.
 struct fake_clock {
   std::chrono::system_clock::time_point now =
       std::chrono::sys_days{std::chrono::year{2026} / 11 / 24} + 4h + 30min;
 };
-
-// Drives one awaitable to completion on this thread's io_context. It is
-// never destroyed: a pool thread may still be returning from posting the
-// answer to it when run() returns.
-template <class T>
-T await(asio::awaitable<T> op) {
-  static thread_local asio::io_context io;
-  io.restart();
-  std::optional<T> out;
-  std::exception_ptr error;
-  asio::co_spawn(io, std::move(op), [&](std::exception_ptr e, T value) {
-    error = e;
-    if (!e) out.emplace(std::move(value));
-  });
-  io.run();
-  if (error) std::rethrow_exception(error);
-  REQUIRE(out.has_value());
-  return std::move(*out);
-}
 
 // A write's result as a plain one: these tests use no Idempotency-Key, so
 // nothing is ever replayed.
@@ -160,7 +54,7 @@ db::result<T> written(db::result<ws::write_result<T>> r) {
 // Writes drive to completion like reads and answer their plain result.
 template <class T>
 db::result<T> await(asio::awaitable<db::result<ws::write_result<T>>> op) {
-  return written(await<db::result<ws::write_result<T>>>(std::move(op)));
+  return written(wsd::test::await(std::move(op)));
 }
 
 // An opened database with a repository on it.
@@ -234,19 +128,6 @@ unsigned status_of(db::result<T> const& r) {
   return r.has_error() ? r.error().status : 200;
 }
 
-// Runs body once per backend, each as its own subcase with a fresh store.
-template <class Body>
-void on_each_backend(Body body) {
-  SUBCASE("SQLite") {
-    auto const store = test_store::sqlite();
-    body(store.url());
-  }
-  SUBCASE("PostgreSQL") {
-    auto const store = test_store::postgresql();
-    body(store.url());
-  }
-}
-
 // Forwards every query to the session's own logger (so database.queries still
 // counts) and notes on which thread it ran.
 class thread_recorder final : public soci::logger_impl {
@@ -279,8 +160,8 @@ class thread_recorder final : public soci::logger_impl {
 
 TEST_SUITE("workstation repository") {
   TEST_CASE("create, get and remove") {
-    on_each_backend([](std::string const& url) {
-      fixture f(url);
+    on_each_backend([](scratch_store const& store) {
+      fixture f(store.url());
       auto const created = await(f.repo.create(ws::new_workstation{"ws-001",
                                                                    "gpu-1.lab.example",
                                                                    5985,
@@ -328,8 +209,8 @@ TEST_SUITE("workstation repository") {
   }
 
   TEST_CASE("list: total, filters, ordering and pagination") {
-    on_each_backend([](std::string const& url) {
-      fixture f(url);
+    on_each_backend([](scratch_store const& store) {
+      fixture f(store.url());
       std::vector<std::int64_t> ids;
       ids.push_back(f.create("a-1", ws::status::online, {"gpu"}).id);
       ids.push_back(f.create("a-2", ws::status::offline, {"gpu", "rack-3"}).id);
@@ -391,8 +272,8 @@ TEST_SUITE("workstation repository") {
   }
 
   TEST_CASE("patch: merge semantics, versions and preconditions") {
-    on_each_backend([](std::string const& url) {
-      fixture f(url);
+    on_each_backend([](scratch_store const& store) {
+      fixture f(store.url());
       auto const original = f.create("p-1", ws::status::online, {"gpu", "rack-3"});
       f.clock.now += 90s;
 
@@ -481,8 +362,8 @@ TEST_SUITE("workstation repository") {
   }
 
   TEST_CASE("duplicate names are 409, on create and on rename") {
-    on_each_backend([](std::string const& url) {
-      fixture f(url);
+    on_each_backend([](scratch_store const& store) {
+      fixture f(store.url());
       auto const first = f.create("dup", ws::status::online, {"gpu"});
       auto const other = f.create("other");
 
@@ -507,9 +388,9 @@ TEST_SUITE("workstation repository") {
   }
 
   TEST_CASE("concurrent creates of one name: the UNIQUE constraint lets exactly one in") {
-    on_each_backend([](std::string const& url) {
+    on_each_backend([](scratch_store const& store) {
       constexpr int attempts = 8;
-      fixture f(url, 4);
+      fixture f(store.url(), 4);
       asio::io_context io;
       std::vector<unsigned> statuses;
       for (int i = 0; i < attempts; ++i) {
@@ -568,14 +449,14 @@ TEST_SUITE("workstation repository") {
       check_reopen(url);
     }
     SUBCASE("PostgreSQL: open twice on one database") {
-      scratch_pg_database pg;
-      check_reopen(pg.url());
+      auto const store = scratch_store::postgresql();
+      check_reopen(store.url());
     }
   }
 
   TEST_CASE("database.queries counts every query") {
-    on_each_backend([](std::string const& url) {
-      fixture f(url);
+    on_each_backend([](scratch_store const& store) {
+      fixture f(store.url());
       auto const created = f.create("counted");
       auto const before = f.metrics.database.queries.load();
       CHECK(await(f.repo.get(created.id)).has_value());
@@ -587,10 +468,10 @@ TEST_SUITE("workstation repository") {
   }
 
   TEST_CASE("database calls run only on the blocking pool") {
-    on_each_backend([](std::string const& url) {
+    on_each_backend([](scratch_store const& store) {
       thread_recorder::journal journal;
       // One connection, so the recorder installed on it sees every query.
-      fixture f(url, 1);
+      fixture f(store.url(), 1);
 
       SUBCASE("with_session off the pool throws std::logic_error") {
         auto const touch = [](soci::session&) -> db::result<int> { return 1; };
