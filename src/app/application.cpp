@@ -19,6 +19,7 @@
 #include "wsd/auth/login_limiter.hpp"
 #include "wsd/auth/secret.hpp"
 #include "wsd/cache/sharded_cache.hpp"
+#include "wsd/db/change_feed.hpp"
 #include "wsd/db/database.hpp"
 #include "wsd/http/server.hpp"
 #include "wsd/log/logger.hpp"
@@ -65,6 +66,13 @@ asio::awaitable<void> sweep_idempotency_keys(workstations::repository& repo,
     auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
   }
+}
+
+// Drops what the cache holds of a written workstation (id 0: of all of them).
+void forget(cache::sharded_cache& cache, std::int64_t id) {
+  if (id == 0) return cache.invalidate_matching_detached("workstations:*");
+  cache.invalidate_detached(workstations::item_cache_key(id));
+  cache.invalidate_matching_detached("workstations:list:*");
 }
 
 std::string url_host(std::string const& host) {
@@ -115,11 +123,13 @@ int run(config::settings const& settings) {
     cache->start_sweeper();
     // Handlers invalidate before answering (read-your-writes); this catches
     // writes that commit after their request gave up waiting (504).
-    workstation_repo.on_committed([c = cache.get()](std::int64_t id) {
-      c->invalidate_detached(workstations::item_cache_key(id));
-      c->invalidate_matching_detached("workstations:list:*");
-    });
+    workstation_repo.on_committed([c = cache.get()](std::int64_t id) { forget(*c, id); });
   }
+  // Other instances on the same PostgreSQL database announce their writes.
+  std::unique_ptr<db::change_feed> feed;
+  if (cache && database.kind() == db::backend::postgresql)
+    feed = std::make_unique<db::change_feed>(
+        database.connect_string(), [c = cache.get()](std::int64_t id) { forget(*c, id); });
   api::services services{settings,  metrics, database, workstation_repo,
                          user_repo, jwt,     limiter,  cache.get()};
   api::dispatcher dispatch(services, tokens);
@@ -164,6 +174,7 @@ int run(config::settings const& settings) {
   ioc.run();
   for (auto& t : pool) t.join();
 
+  if (feed) feed->stop();
   database.close();
   log::info("stopped");
   logger.flush();

@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "wsd/db/change_feed.hpp"
 #include "wsd/db/database.hpp"
 #include "wsd/util/time.hpp"
 
@@ -150,6 +151,11 @@ db::result<write_result<T>> idempotent_write(db::database& db, soci::session& sq
 template <class T>
 using written = db::result<std::pair<T, idempotency::answer>>;
 
+// Tells other instances on the same PostgreSQL database, on commit.
+void announce(db::database const& database, soci::session& sql, std::int64_t id) {
+  if (database.kind() == db::backend::postgresql) db::change_feed::announce(sql, id);
+}
+
 }  // namespace
 
 repository::repository(db::database& db, clock_fn now)
@@ -183,6 +189,7 @@ boost::asio::awaitable<db::result<write_result<workstation>>> repository::create
           }
           w.id = id;
           write_tags(sql, w.id, w.tags);
+          announce(database, sql, w.id);
           idempotency::answer a{201, to_json(w), "/api/workstations/" + std::to_string(id)};
           return std::make_pair(std::move(w), std::move(a));
         });
@@ -260,6 +267,7 @@ boost::asio::awaitable<db::result<write_result<workstation>>> repository::patch(
             updated.updated_at = util::format_rfc3339(now);
             if (auto const taken = update(sql, updated)) return *taken;
             if (updated.tags != current->tags) write_tags(sql, id, updated.tags);
+            announce(database, sql, id);
           }
           idempotency::answer a{200, to_json(updated), {}};
           return std::make_pair(std::move(updated), std::move(a));
@@ -283,6 +291,7 @@ boost::asio::awaitable<db::result<write_result<nothing>>> repository::remove(std
               (sql.prepare << "DELETE FROM workstations WHERE id = :id", soci::use(key));
           st.execute(true);
           if (st.get_affected_rows() == 0) return missing(id);
+          announce(database, sql, id);
           return std::make_pair(nothing{}, idempotency::answer{204, {}, {}});
         });
     if (done && !done->replayed && committed) committed(id);

@@ -46,6 +46,8 @@ class database {
   backend kind() const noexcept { return kind_; }
   std::string_view backend_name() const noexcept;
   unsigned pool_size() const noexcept { return settings_.pool_size; }
+  // The backend's own connection string (db.url without "backend://").
+  std::string const& connect_string() const noexcept { return connect_string_; }
   blocking_pool& pool() noexcept { return *pool_; }
 
   // Runs fn(session) -> result<T> on the blocking pool with a leased
