@@ -2,6 +2,7 @@
 // "Authenticated", "Admin bootstrap", "JWT secret" and the auth issue):
 // login in JSON and form encoding, every kind of bad token, token expiry,
 // user management, the admin bootstrap, weak secrets and the login lockout.
+#include "support/await.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 
@@ -123,15 +124,6 @@ std::int64_t now_seconds() {
       .count();
 }
 
-std::string error_code_of(http_response const& response) {
-  boost::system::error_code ec;
-  auto const json = boost::json::parse(response.body, ec);
-  auto const* error = !ec && json.is_object() ? json.as_object().if_contains("error") : nullptr;
-  auto const* code =
-      error != nullptr && error->is_object() ? error->as_object().if_contains("code") : nullptr;
-  return code != nullptr && code->is_string() ? std::string{code->as_string()} : "<no code>";
-}
-
 bool has_error_message(http_response const& response) {
   boost::system::error_code ec;
   auto const json = boost::json::parse(response.body, ec);
@@ -146,7 +138,7 @@ void check_error(http_response const& response, int status, std::string_view cod
   INFO("response: " << response.status << " " << response.body);
   CHECK(response.status == status);
   CHECK(response.header("Content-Type").starts_with("application/json"));
-  CHECK(error_code_of(response) == code);
+  CHECK(response.error_code() == code);
   CHECK(has_error_message(response));
 }
 
@@ -248,17 +240,6 @@ std::size_t occurrences(std::string_view text, std::string_view needle) {
   return count;
 }
 
-// Calls attempt every 100 ms until it returns true or deadline passes.
-template <typename Attempt>
-bool eventually(std::chrono::milliseconds deadline, Attempt attempt) {
-  auto const until = std::chrono::steady_clock::now() + deadline;
-  for (;;) {
-    if (attempt()) return true;
-    if (std::chrono::steady_clock::now() >= until) return false;
-    std::this_thread::sleep_for(100ms);
-  }
-}
-
 }  // namespace
 
 TEST_SUITE("auth api") {
@@ -330,7 +311,7 @@ TEST_SUITE("auth api") {
       CHECK((response.status == 400 || response.status == 401 || response.status == 422));
       CHECK(response.header("Content-Type").starts_with("application/json"));
       CHECK(has_error_message(response));
-      auto const code = error_code_of(response);
+      auto const code = response.error_code();
       if (response.status == 400) {
         CHECK(code == "bad_request");
       }
@@ -444,10 +425,12 @@ TEST_SUITE("auth api") {
               payload.at("iat").to_number<std::int64_t>() ==
           2);
     http_response last;
-    CHECK(eventually(4s, [&] {
-      last = me(client, token);
-      return last.status != 200;
-    }));
+    CHECK(wsd::test::eventually(
+        [&] {
+          last = me(client, token);
+          return last.status != 200;
+        },
+        4s, 100ms));
     check_unauthorized(last);
     CHECK(now_seconds() >= payload.at("exp").to_number<std::int64_t>());
   }
@@ -635,10 +618,12 @@ TEST_SUITE("auth api") {
     check_login_answer(login_json(client, "bystander", user_password), "viewer");
 
     http_response last;
-    CHECK(eventually(5s, [&] {
-      last = login_json(client, "admin", test_admin_password);
-      return last.status != 429;
-    }));
+    CHECK(wsd::test::eventually(
+        [&] {
+          last = login_json(client, "admin", test_admin_password);
+          return last.status != 429;
+        },
+        5s, 100ms));
     check_login_answer(last, "admin");
   }
 }

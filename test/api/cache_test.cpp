@@ -3,6 +3,7 @@
 // the real wsd binary on an ephemeral port with a temporary SQLite database.
 // `database.queries` in the metrics counts every SQL statement, so "a hit does
 // no database work" and single-flight are observed from outside.
+#include "support/await.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 
@@ -98,17 +99,6 @@ double number(json::object const& o, std::string_view key) {
   REQUIRE_MESSAGE((v != nullptr && v->is_number()),
                   "no number '" << key << "' in " << json::serialize(o));
   return v->to_number<double>();
-}
-
-// Polls until done() holds (true) or timeout passes (false).
-template <class Done>
-bool eventually(Done done, std::chrono::milliseconds timeout = 5s) {
-  auto const deadline = steady::now() + timeout;
-  for (;;) {
-    if (done()) return true;
-    if (steady::now() >= deadline) return false;
-    std::this_thread::sleep_for(25ms);
-  }
 }
 
 // The SPEC's error shape: {"error":{"code","message",...}} with a JSON type.
@@ -543,10 +533,12 @@ TEST_SUITE("cache api") {
     CHECK(fresh.status == 200);
     CHECK(fresh.header("X-Cache") == "HIT");
     http_response last;
-    bool const refused = eventually([&] {
-      last = s.call_as(token, "GET", target);
-      return last.status != 200;
-    });
+    bool const refused = wsd::test::eventually(
+        [&] {
+          last = s.call_as(token, "GET", target);
+          return last.status != 200;
+        },
+        5s, 25ms);
     CHECK(refused);
     check_unauthorized(last);
     CHECK(steady::now() - issued >= 1s);
@@ -835,6 +827,11 @@ TEST_SUITE("cache api") {
       CAPTURE(bad);
       check_error(s.call("GET", std::string(keys_path) + "?pattern=" + bad), 400, "bad_request");
     }
+    // A body without a JSON content type is 415, even beside ?pattern=.
+    check_error(s.call("POST", path + "?pattern=*", "*", {{"Content-Type", "text/plain"}}), 415,
+                "unsupported_media_type");
+    CHECK(s.x_cache(item_path(id)) == "HIT");
+
     // 256 bytes is still a pattern (it matches every key).
     auto const at_limit = s.call("POST", path + "?pattern=" + longest);
     CHECK(at_limit.status == 200);
@@ -903,10 +900,12 @@ TEST_SUITE("cache api") {
       REQUIRE(held.size() == 1);
       CHECK(integer(held[0], "ttl_seconds") <= 1);
       std::string last;
-      bool const expired = eventually([&] {
-        last = s.x_cache(item_path(id));
-        return last == "MISS";
-      });
+      bool const expired = wsd::test::eventually(
+          [&] {
+            last = s.x_cache(item_path(id));
+            return last == "MISS";
+          },
+          5s, 25ms);
       CHECK(expired);
       CHECK(steady::now() - loaded >= 1s);
     }
@@ -917,10 +916,12 @@ TEST_SUITE("cache api") {
       CHECK(s.x_cache(item_path(id)) == "MISS");
       CHECK(s.x_cache(list_path("")) == "MISS");
       json::object last;
-      bool const swept = eventually([&] {
-        last = s.stats();
-        return integer(last, "entries") == 0;
-      });
+      bool const swept = wsd::test::eventually(
+          [&] {
+            last = s.stats();
+            return integer(last, "entries") == 0;
+          },
+          5s, 25ms);
       INFO("stats: " << json::serialize(last));
       CHECK(swept);
       CHECK(integer(last, "expirations") == 2);
@@ -1010,10 +1011,12 @@ TEST_SUITE("cache api") {
 
     // A request is counted just after its response is written: wait for all seven.
     json::object m;
-    CHECK(eventually([&] {
-      m = s.metrics();
-      return integer(object_at(m, "requests"), "total") >= 7;
-    }));
+    CHECK(wsd::test::eventually(
+        [&] {
+          m = s.metrics();
+          return integer(object_at(m, "requests"), "total") >= 7;
+        },
+        5s, 25ms));
     INFO("metrics: " << json::serialize(m));
     CHECK(integer(m, "uptime_seconds") >= 0);
 

@@ -64,26 +64,17 @@ std::string_view name_of(level l) {
   return "?";
 }
 
-std::string error_code_of(http_response const& response) {
-  boost::system::error_code ec;
-  auto const json = boost::json::parse(response.body, ec);
-  auto const* error = !ec && json.is_object() ? json.as_object().if_contains("error") : nullptr;
-  auto const* code =
-      error != nullptr && error->is_object() ? error->as_object().if_contains("code") : nullptr;
-  return code != nullptr && code->is_string() ? std::string{code->as_string()} : "<no code>";
-}
-
 void check_unauthorized(http_response const& response) {
   CHECK(response.status == 401);
   CHECK(response.header("WWW-Authenticate").starts_with("Bearer"));
   CHECK(response.header("Content-Type").starts_with("application/json"));
-  CHECK(error_code_of(response) == "unauthorized");
+  CHECK(response.error_code() == "unauthorized");
 }
 
 void check_forbidden(http_response const& response) {
   CHECK(response.status == 403);
   CHECK(response.header("Content-Type").starts_with("application/json"));
-  CHECK(error_code_of(response) == "forbidden");
+  CHECK(response.error_code() == "forbidden");
 }
 
 // A server with one user of each role, and the admin's means to make the

@@ -84,19 +84,11 @@ void on_each_backend(Body body) {
   });
 }
 
-std::string error_code_of(http_response const& response) {
-  auto const value = response.json();
-  auto const* error = value.is_object() ? value.as_object().if_contains("error") : nullptr;
-  if (error == nullptr || !error->is_object()) return "<no error object>";
-  auto const* code = error->as_object().if_contains("code");
-  return code != nullptr && code->is_string() ? std::string(code->as_string()) : "<no code>";
-}
-
 void check_error(http_response const& response, int status, std::string_view code) {
   INFO("response: " << response.status << " " << response.body);
   CHECK(response.status == status);
   CHECK(response.header("Content-Type").starts_with("application/json"));
-  CHECK(error_code_of(response) == code);
+  CHECK(response.error_code() == code);
 }
 
 // The `field` of every details entry of a 422, sorted; each entry must also

@@ -23,14 +23,6 @@ using wsd::test::wsd_server;
 // The server closes connections it rejects or times out well within this.
 constexpr auto close_deadline = 3s;
 
-std::string error_code_of(http_response const& response) {
-  auto const json = response.json();
-  auto const* error = json.is_object() ? json.as_object().if_contains("error") : nullptr;
-  if (error == nullptr || !error->is_object()) return "<no error object>";
-  auto const* code = error->as_object().if_contains("code");
-  return code != nullptr && code->is_string() ? std::string{code->as_string()} : "<no code>";
-}
-
 bool has_error_message(http_response const& response) {
   auto const json = response.json();
   auto const* error = json.is_object() ? json.as_object().if_contains("error") : nullptr;
@@ -52,7 +44,7 @@ void check_error(http_response const& response, int status, std::string_view cod
   INFO("response: " << response.status << " " << response.body);
   CHECK(response.status == status);
   CHECK(is_json(response));
-  CHECK(error_code_of(response) == code);
+  CHECK(response.error_code() == code);
   CHECK(has_error_message(response));
 }
 

@@ -166,6 +166,15 @@ bool http_response::has_header(std::string_view name) const {
                              [&](auto const& field) { return iequals(field.first, name); });
 }
 
+std::string http_response::error_code() const {
+  boost::system::error_code ec;
+  auto const value = boost::json::parse(body, ec);
+  auto const* error = !ec && value.is_object() ? value.as_object().if_contains("error") : nullptr;
+  if (error == nullptr || !error->is_object()) return "<no error object>";
+  auto const* code = error->as_object().if_contains("code");
+  return code != nullptr && code->is_string() ? std::string(code->as_string()) : "<no code>";
+}
+
 boost::json::value http_response::json() const {
   boost::system::error_code ec;
   auto value = boost::json::parse(body, ec);

@@ -29,6 +29,9 @@ struct http_response {
   bool has_header(std::string_view name) const;
   // Throws std::runtime_error quoting the body if it is not JSON.
   boost::json::value json() const;
+  // The "code" of the SPEC's error body {"error":{"code",...}}, or
+  // "<no error object>" / "<no code>" when the body has none.
+  std::string error_code() const;
 };
 
 class http_client {
