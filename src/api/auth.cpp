@@ -2,9 +2,9 @@
 
 #include "wsd/api/representation.hpp"
 #include "wsd/auth/login_limiter.hpp"
-#include "wsd/http/json_body.hpp"
-#include "wsd/http/query.hpp"
 #include "wsd/users/repository.hpp"
+#include "wsd/util/json.hpp"
+#include "wsd/util/percent.hpp"
 
 namespace wsd::api::auth {
 
@@ -28,15 +28,15 @@ bool is_form(std::string_view content_type) noexcept {
 
 // OAuth2 password-grant clients send username=...&password=... form-encoded.
 credentials from_form(std::string_view body) {
-  return {http::query_param(body, "username").value_or(""),
-          http::query_param(body, "password").value_or("")};
+  return {util::query_param(body, "username").value_or(""),
+          util::query_param(body, "password").value_or("")};
 }
 
-boost::system::result<credentials, http::api_error> from_json(http::request const& req) {
+core::result<credentials> from_json(http::request const& req) {
   auto const body = json_body(req, false);
   if (!body) return body.error();
   credentials c;
-  std::vector<http::field_error> errors;
+  std::vector<core::field_error> errors;
   for (auto const field : {"username", "password"}) {
     auto const* v = body->if_contains(field);
     if (!v || !v->is_string())
@@ -44,31 +44,29 @@ boost::system::result<credentials, http::api_error> from_json(http::request cons
     else
       (std::string_view(field) == "username" ? c.username : c.password) = v->get_string();
   }
-  if (!errors.empty()) return http::validation_failed(std::move(errors));
+  if (!errors.empty()) return core::validation_failed(std::move(errors));
   return c;
 }
 
 }  // namespace
 
 boost::asio::awaitable<reply> login(context& ctx) {
-  auto const given =
-      is_form(ctx.req.content_type)
-          ? boost::system::result<credentials, http::api_error>(from_form(ctx.req.body))
-          : from_json(ctx.req);
+  auto const given = is_form(ctx.req.content_type)
+                         ? core::result<credentials>(from_form(ctx.req.body))
+                         : from_json(ctx.req);
   if (!given) co_return given.error();
   if (given->username.empty() || given->password.empty())
-    co_return http::unauthorized("invalid username or password");
+    co_return core::unauthorized("invalid username or password");
 
   auto& limiter = ctx.svc.login_limiter;
   if (auto const wait = limiter.retry_after(given->username))
-    co_return http::too_many_requests("too many failed logins; retry later",
-                                      static_cast<unsigned>(wait->count()));
+    co_return core::too_many_requests("too many failed logins; retry later", *wait);
 
   auto const who = co_await ctx.svc.users.authenticate(given->username, given->password);
   if (!who) co_return who.error();
   if (!*who) {
     limiter.record_failure(given->username);
-    co_return http::unauthorized("invalid username or password");
+    co_return core::unauthorized("invalid username or password");
   }
   limiter.record_success(given->username);
 
@@ -87,7 +85,7 @@ boost::asio::awaitable<reply> login(context& ctx) {
 
 boost::asio::awaitable<reply> me(context& ctx) {
   std::string body = R"({"username":)";
-  http::append_json_string(body, ctx.user->sub);
+  util::append_json_string(body, ctx.user->sub);
   body += R"(,"role":")";
   body += wsd::auth::to_string(ctx.user->who);
   body += "\"}";

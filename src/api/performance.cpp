@@ -8,7 +8,7 @@
 #include "wsd/cache/glob.hpp"
 #include "wsd/cache/sharded_cache.hpp"
 #include "wsd/db/database.hpp"
-#include "wsd/http/query.hpp"
+#include "wsd/util/percent.hpp"
 
 namespace wsd::api::performance {
 
@@ -84,16 +84,16 @@ json::object breaker_figures(context& ctx) {
 }
 
 // The pattern from ?pattern= or a JSON body {"pattern": ...}, validated.
-boost::system::result<std::string, http::api_error> pattern_of(context& ctx) {
+core::result<std::string> pattern_of(context& ctx) {
   auto const body = json_body(ctx.req, true);
   if (!body) return body.error();
-  auto pattern = http::query_param(ctx.req.query, "pattern");
+  auto pattern = util::query_param(ctx.req.query, "pattern");
   if (!pattern)
     if (auto const* p = body->if_contains("pattern"); p && p->is_string())
       pattern = std::string(p->get_string());
-  if (!pattern) return http::bad_request("a pattern is required (?pattern= or {\"pattern\":...})");
+  if (!pattern) return core::bad_request("a pattern is required (?pattern= or {\"pattern\":...})");
   if (auto const ok = cache::validate_pattern(*pattern); !ok)
-    return http::bad_request("invalid pattern: " + ok.error());
+    return core::bad_request("invalid pattern: " + ok.error());
   return std::move(*pattern);
 }
 
@@ -118,15 +118,15 @@ boost::asio::awaitable<reply> cache_invalidate(context& ctx) {
 }
 
 boost::asio::awaitable<reply> cache_keys(context& ctx) {
-  auto const pattern = http::query_param(ctx.req.query, "pattern").value_or("*");
+  auto const pattern = util::query_param(ctx.req.query, "pattern").value_or("*");
   if (auto const ok = cache::validate_pattern(pattern); !ok)
-    co_return http::bad_request("invalid pattern: " + ok.error());
+    co_return core::bad_request("invalid pattern: " + ok.error());
   std::size_t limit = default_key_limit;
-  if (auto const text = http::query_param(ctx.req.query, "limit")) {
+  if (auto const text = util::query_param(ctx.req.query, "limit")) {
     char* end = nullptr;
     auto const n = std::strtoull(text->c_str(), &end, 10);
     if (text->empty() || *end != '\0' || n < 1 || n > max_key_limit)
-      co_return http::validation_failed({{"limit", "must be an integer between 1 and 10000"}});
+      co_return core::validation_failed({{"limit", "must be an integer between 1 and 10000"}});
     limit = n;
   }
   json::array keys;

@@ -1,19 +1,18 @@
 #include "wsd/api/representation.hpp"
 
 #include "wsd/http/etag.hpp"
-#include "wsd/http/json_body.hpp"
+#include "wsd/util/json.hpp"
 
 namespace wsd::api {
 
-boost::system::result<boost::json::object, http::api_error> json_body(http::request const& req,
-                                                                      bool empty_is_object) {
+core::result<boost::json::object> json_body(http::request const& req, bool empty_is_object) {
   if (req.body.empty()) {
     if (empty_is_object) return boost::json::object{};
-    return http::bad_request("a JSON object body is required");
+    return core::bad_request("a JSON object body is required");
   }
   if (!http::is_json_content_type(req.content_type))
-    return http::unsupported_media_type("the body must be JSON (Content-Type: application/json)");
-  return http::parse_json_object(req.body);
+    return core::unsupported_media_type("the body must be JSON (Content-Type: application/json)");
+  return util::parse_json_object(req.body);
 }
 
 http::response entity(unsigned status, http::body_ptr body, std::string etag,

@@ -48,18 +48,18 @@ dispatcher::dispatcher(services& svc, wsd::auth::token_verifier const& tokens)
   for (auto const& r : routes()) router_.add(r.verb, r.pattern);
 }
 
-boost::system::result<wsd::auth::claims, http::api_error> dispatcher::authorize(
-    http::request const& req, access needs) const {
+core::result<wsd::auth::claims> dispatcher::authorize(http::request const& req,
+                                                      access needs) const {
   auto const token = wsd::auth::bearer_token(req.authorization);
-  if (!token) return http::unauthorized("a bearer token is required");
+  if (!token) return core::unauthorized("a bearer token is required");
   auto claims = tokens_.verify(*token);
   if (!claims)
-    return http::unauthorized("invalid token: " + std::string(to_string(claims.error())));
+    return core::unauthorized("invalid token: " + std::string(to_string(claims.error())));
   auto const required = needs == access::admin || needs == access::metrics ? wsd::auth::role::admin
                         : needs == access::operator_ ? wsd::auth::role::operator_
                                                      : wsd::auth::role::viewer;
   if (!wsd::auth::allows(claims->who, required))
-    return http::forbidden("this needs the " + std::string(to_string(required)) + " role");
+    return core::forbidden("this needs the " + std::string(to_string(required)) + " role");
   return std::move(*claims);
 }
 

@@ -16,10 +16,10 @@ struct new_user {
   wsd::auth::role who = wsd::auth::role::viewer;
 };
 
-boost::system::result<new_user, std::vector<http::field_error>> validate(
+boost::system::result<new_user, std::vector<core::field_error>> validate(
     boost::json::object const& body) {
   new_user u;
-  std::vector<http::field_error> errors;
+  std::vector<core::field_error> errors;
   auto const* name = body.if_contains("username");
   if (!name || !name->is_string() || !wsd::users::is_valid_username(name->get_string()))
     errors.push_back({"username", "is required: 1-64 of A-Z a-z 0-9 . _ @ -"});
@@ -66,7 +66,7 @@ boost::asio::awaitable<reply> create(context& ctx) {
   auto const body = json_body(ctx.req, false);
   if (!body) co_return body.error();
   auto input = validate(*body);
-  if (!input) co_return http::validation_failed(input.error());
+  if (!input) co_return core::validation_failed(input.error());
   auto const made = co_await ctx.svc.users.create(input->username, input->password, input->who);
   if (!made) co_return made.error();
   auto res = http::json_response(201, wsd::users::to_json(*made));

@@ -1,6 +1,7 @@
 #include "wsd/api/workstations.hpp"
 
 #include "wsd/api/representation.hpp"
+#include "wsd/api/workstation_cache.hpp"
 #include "wsd/cache/sharded_cache.hpp"
 #include "wsd/http/etag.hpp"
 #include "wsd/workstations/repository.hpp"
@@ -11,10 +12,8 @@ namespace ws = wsd::workstations;
 
 namespace {
 
-constexpr std::string_view all_lists = "workstations:list:*";
-
-http::api_error no_such(std::string_view id) {
-  return http::not_found("workstation " + std::string(id) + " not found");
+core::error no_such(std::string_view id) {
+  return core::not_found("workstation " + std::string(id) + " not found");
 }
 
 // A ready-to-send representation: serialized once, then shared.
@@ -36,73 +35,74 @@ std::string_view x_cache(cache::outcome how) noexcept {
   return "MISS";
 }
 
-// Answers a GET from the cache under `key`, loading on a miss; without a
-// cache, straight from the loader.
+// Answers a GET from the cache under `key`, loading on a miss.
 boost::asio::awaitable<reply> cached(context& ctx, std::string const& key,
                                      cache::loader const& load) {
-  auto const& inm = ctx.req.if_none_match;
-  if (!ctx.svc.cache) {
-    auto const loaded = co_await load();
-    if (!loaded) co_return loaded.error();
-    co_return entity(200, (*loaded)->body, (*loaded)->etag, inm, "MISS");
-  }
-  auto const found = co_await ctx.svc.cache->get(key, load);
+  auto const found = co_await ctx.svc.ws_cache.get(key, load);
   if (!found) co_return found.error();
-  auto res = entity(200, found->value->body, found->value->etag, inm, x_cache(found->how));
+  auto res = entity(200, found->value->body, found->value->etag, ctx.req.if_none_match,
+                    x_cache(found->how));
   if (found->how == cache::outcome::stale) res.set("Warning", R"(110 - "Response is Stale")");
   co_return res;
 }
 
-// After a committed write: this instance never answers the old state again.
-boost::asio::awaitable<void> forget(context& ctx, std::int64_t id) {
-  if (!ctx.svc.cache) co_return;
-  auto const key = ws::item_cache_key(id);
-  co_await ctx.svc.cache->invalidate(key);
-  co_await ctx.svc.cache->invalidate_matching(all_lists);
+std::string location_of(std::int64_t id) {
+  return "/api/workstations/" + std::to_string(id);
 }
 
-http::response written(unsigned status, ws::workstation const& w) {
-  auto body = ws::to_json(w);
-  auto etag = http::make_etag(body);
-  http::response res;
-  res.status = status;
-  res.body = http::make_body(std::move(body));
-  res.set("ETag", std::move(etag));
-  return res;
+// How a write is answered, and replayed to a repeat with its Idempotency-Key.
+idempotency::answer answer_of(http::method verb, ws::workstation const* w) {
+  if (!w) return {204, {}, {}};
+  if (verb == http::method::post) return {201, ws::to_json(*w), location_of(w->id)};
+  return {200, ws::to_json(*w), {}};
 }
 
-// The write's Idempotency-Key, if it has one; 422 when malformed.
-boost::system::result<ws::key, http::api_error> idempotency_key(context const& ctx) {
-  auto const& key = ctx.req.idempotency_key;
-  if (key.empty()) return ws::key{};
-  if (!idempotency::is_valid_key(key))
-    return http::validation_failed(
-        {{"Idempotency-Key", "must be 1-128 printable ASCII characters"}});
-  return ws::key{idempotency::make_request(ctx.user->sub, key, http::to_string(ctx.req.verb),
-                                           ctx.req.path, ctx.req.body)};
-}
-
-// The stored answer of an earlier attempt with the same Idempotency-Key.
-http::response replay(idempotency::answer const& a) {
+http::response to_response(idempotency::answer const& a) {
   http::response res =
       a.body.empty() ? http::empty_response(a.status) : http::json_response(a.status, a.body);
   if (!a.body.empty()) res.set("ETag", http::make_etag(a.body));
   if (!a.location.empty()) res.set("Location", a.location);
-  res.set("Idempotent-Replayed", "true");
   return res;
+}
+
+// The write's Idempotency-Key, if it has one; validation_failed when malformed.
+core::result<ws::key> idempotency_key(context const& ctx) {
+  auto const& key = ctx.req.idempotency_key;
+  if (key.empty()) return ws::key{};
+  if (!idempotency::is_valid_key(key))
+    return core::validation_failed(
+        {{"Idempotency-Key", "must be 1-128 printable ASCII characters"}});
+  auto const verb = ctx.req.verb;
+  return ws::key{ws::idempotent{idempotency::make_request(ctx.user->sub, key, http::to_string(verb),
+                                                          ctx.req.path, ctx.req.body),
+                                [verb](ws::workstation const* w) { return answer_of(verb, w); }}};
+}
+
+// The answer of a write: the stored one of an earlier attempt with the same
+// Idempotency-Key, or this attempt's. The cache has already forgotten what
+// the write changed (see workstation_cache::forget).
+template <class T>
+http::response answered(ws::write_result<T> const& done, http::method verb,
+                        ws::workstation const* w) {
+  if (done.replayed) {
+    auto res = to_response(*done.replayed);
+    res.set("Idempotent-Replayed", "true");
+    return res;
+  }
+  return to_response(answer_of(verb, w));
 }
 
 }  // namespace
 
 boost::asio::awaitable<reply> list(context& ctx) {
   auto const query = ws::parse_list_query(ctx.req.query);
-  if (!query) co_return http::validation_failed(query.error());
+  if (!query) co_return core::validation_failed(query.error());
   cache::loader const load = [&ctx, &query]() -> boost::asio::awaitable<cache::load_result> {
     auto const page = co_await ctx.svc.workstations.list(*query);
     if (!page) co_return page.error();
     co_return make_entry(ws::list_to_json(page->items, page->total, query->limit, query->offset));
   };
-  auto const key = query->cache_key();
+  auto const key = workstation_cache::list_key(*query);
   co_return co_await cached(ctx, key, load);
 }
 
@@ -114,7 +114,7 @@ boost::asio::awaitable<reply> get(context& ctx) {
     if (!w) co_return w.error();
     co_return make_entry(ws::to_json(*w));
   };
-  auto const key = ws::item_cache_key(*id);
+  auto const key = workstation_cache::item_key(*id);
   co_return co_await cached(ctx, key, load);
 }
 
@@ -124,15 +124,10 @@ boost::asio::awaitable<reply> create(context& ctx) {
   auto const body = json_body(ctx.req, false);
   if (!body) co_return body.error();
   auto input = ws::validate_new(*body);
-  if (!input) co_return http::validation_failed(input.error());
+  if (!input) co_return core::validation_failed(input.error());
   auto const done = co_await ctx.svc.workstations.create(std::move(*input), std::move(*idem));
   if (!done) co_return done.error();
-  if (done->replayed) co_return replay(*done->replayed);
-  auto const& w = done->value;
-  co_await forget(ctx, w.id);
-  auto res = written(201, w);
-  res.set("Location", "/api/workstations/" + std::to_string(w.id));
-  co_return res;
+  co_return answered(*done, ctx.req.verb, &done->value);
 }
 
 boost::asio::awaitable<reply> patch(context& ctx) {
@@ -143,7 +138,7 @@ boost::asio::awaitable<reply> patch(context& ctx) {
   auto const body = json_body(ctx.req, false);
   if (!body) co_return body.error();
   auto changes = ws::validate_patch(*body);
-  if (!changes) co_return http::validation_failed(changes.error());
+  if (!changes) co_return core::validation_failed(changes.error());
   ws::precondition check;
   if (!ctx.req.if_match.empty())
     check = [if_match = std::string(ctx.req.if_match)](ws::workstation const& current) {
@@ -152,9 +147,7 @@ boost::asio::awaitable<reply> patch(context& ctx) {
   auto const done = co_await ctx.svc.workstations.patch(*id, std::move(*changes), std::move(check),
                                                         std::move(*idem));
   if (!done) co_return done.error();
-  if (done->replayed) co_return replay(*done->replayed);
-  co_await forget(ctx, *id);
-  co_return written(200, done->value);
+  co_return answered(*done, ctx.req.verb, &done->value);
 }
 
 boost::asio::awaitable<reply> remove(context& ctx) {
@@ -164,9 +157,7 @@ boost::asio::awaitable<reply> remove(context& ctx) {
   if (!idem) co_return idem.error();
   auto const done = co_await ctx.svc.workstations.remove(*id, std::move(*idem));
   if (!done) co_return done.error();
-  if (done->replayed) co_return replay(*done->replayed);
-  co_await forget(ctx, *id);
-  co_return http::empty_response(204);
+  co_return answered(*done, ctx.req.verb, nullptr);
 }
 
 }  // namespace wsd::api::workstations

@@ -1,7 +1,7 @@
 #include "wsd/app/application.hpp"
 
-#include <cstdio>
 #include <iostream>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -16,6 +16,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "wsd/api/routes.hpp"
+#include "wsd/api/workstation_cache.hpp"
 #include "wsd/auth/login_limiter.hpp"
 #include "wsd/auth/secret.hpp"
 #include "wsd/cache/sharded_cache.hpp"
@@ -31,6 +32,16 @@ namespace wsd::app {
 namespace asio = boost::asio;
 
 namespace {
+
+// An io_context whose pending work can be destroyed on demand: shutdown()
+// destroys every handler still queued or waiting — suspended coroutines
+// among them — while the objects those coroutines reference still exist.
+// ~io_context would do the same, but only after them.
+class io_runtime : public asio::io_context {
+ public:
+  using asio::execution_context::shutdown;
+  using asio::io_context::io_context;
+};
 
 // The JWT secret from WSD_JWT_SECRET, or a random one for this process.
 boost::system::result<std::string, std::string> jwt_secret(config::settings const& settings) {
@@ -55,6 +66,12 @@ cache::options cache_options(config::settings const& settings) {
   return o;
 }
 
+std::unique_ptr<cache::sharded_cache> make_cache(asio::io_context& ioc,
+                                                 config::settings const& settings) {
+  if (!settings.cache.enabled) return nullptr;
+  return std::make_unique<cache::sharded_cache>(ioc.get_executor(), cache_options(settings));
+}
+
 // Forgets Idempotency-Keys past their 24 h, at start and every 10 minutes,
 // until the timer is cancelled at shutdown.
 asio::awaitable<void> sweep_idempotency_keys(workstations::repository& repo,
@@ -68,39 +85,128 @@ asio::awaitable<void> sweep_idempotency_keys(workstations::repository& repo,
   }
 }
 
-// Drops what the cache holds of a written workstation (id 0: of all of them).
-void forget(cache::sharded_cache& cache, std::int64_t id) {
-  if (id == 0) return cache.invalidate_matching_detached("workstations:*");
-  cache.invalidate_detached(workstations::item_cache_key(id));
-  cache.invalidate_matching_detached("workstations:list:*");
-}
-
 std::string url_host(std::string const& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
 
 }  // namespace
 
-int run(config::settings const& settings) {
-  log::install(log::parse_level(settings.log.level).value_or(log::level::info),
-               settings.log.access);
-  auto& logger = log::get();
+// Declared in the order a request travels them; C++ destroys members in
+// reverse, so nothing is destroyed before what uses it. The io_context
+// comes first: it outlives every strand, timer and socket built on it.
+struct application::parts {
+  parts(config::settings const& s, std::string secret)
+      : ioc(static_cast<int>(config::effective_threads(s))),
+        database(s.db, s.breaker, metrics),
+        users(database),
+        workstations(database),
+        jwt(std::move(secret), s.auth.token_ttl),
+        tokens(jwt, token_cache),
+        limiter(s.auth.login_max_failures, s.auth.login_window),
+        cache(make_cache(ioc, s)),
+        ws_cache(cache.get()),
+        services{s, metrics, database, workstations, users, jwt, limiter, cache.get(), ws_cache},
+        dispatch(services, tokens),
+        server(
+            ioc, s.server, [this](http::request const& req) { return dispatch(req); }, metrics,
+            log::get()),
+        sweep_strand(asio::make_strand(ioc)),
+        sweep_timer(sweep_strand),
+        signals(ioc, SIGINT, SIGTERM) {}
 
-  auto const secret = jwt_secret(settings);
+  io_runtime ioc;
+  metrics::registry metrics;
+  db::database database;
+  users::repository users;
+  workstations::repository workstations;
+  auth::jwt_codec jwt;
+  auth::token_cache token_cache;
+  auth::token_verifier tokens;
+  auth::login_limiter limiter;
+  std::unique_ptr<cache::sharded_cache> cache;
+  api::workstation_cache ws_cache;
+  std::unique_ptr<db::change_feed> feed;
+  api::services services;
+  api::dispatcher dispatch;
+  http::server server;
+  asio::strand<asio::io_context::executor_type> sweep_strand;
+  asio::steady_timer sweep_timer;
+  asio::signal_set signals;
+
+  // Connects the parts that talk to each other once all exist.
+  void wire();
+  void on_signal(int sig);
+  void serve(unsigned threads);
+};
+
+void application::parts::wire() {
+  // Every committed write — also one whose caller gave up waiting —
+  // forgets what the cache holds of it, before its answer is handed back.
+  workstations.on_committed([&c = ws_cache](std::int64_t id) { c.forget(id); });
+  // Other instances on the same PostgreSQL database announce their writes.
+  if (cache && database.kind() == db::backend::postgresql)
+    feed = std::make_unique<db::change_feed>(database.connect_string(),
+                                             [&c = ws_cache](std::int64_t id) {
+                                               if (id == 0)
+                                                 c.forget_all();
+                                               else
+                                                 c.forget(id);
+                                             });
+  if (cache) cache->start_sweeper();
+  // Database calls are awaited from a strand (see db::database::call).
+  asio::co_spawn(sweep_strand, sweep_idempotency_keys(workstations, sweep_timer), asio::detached);
+  signals.async_wait([this](boost::system::error_code ec, int sig) {
+    if (!ec) on_signal(sig);
+  });
+}
+
+// Drains the server, then stops everything that would keep the io_context
+// busy; the threads return from run() once it is stopped.
+void application::parts::on_signal(int sig) {
+  log::info("signal " + std::to_string(sig) + ": draining connections");
+  asio::co_spawn(
+      ioc,
+      [this]() -> asio::awaitable<void> {
+        co_await server.shutdown();
+        asio::post(sweep_strand, [this] { sweep_timer.cancel(); });
+        if (cache) cache->stop();
+        ioc.stop();
+      },
+      asio::detached);
+}
+
+void application::parts::serve(unsigned threads) {
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([this] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+  if (feed) feed->stop();
+  // What is still suspended (a request that outlived the drain, a database
+  // call awaiting its timeout) is destroyed now, while the cache and the
+  // database it references still exist; the database's pool is joined after.
+  ioc.shutdown();
+  database.close();
+}
+
+application::application(config::settings const& settings) : settings_(settings) {}
+
+application::~application() = default;
+
+int application::run() {
+  log::install(log::parse_level(settings_.log.level).value_or(log::level::info),
+               settings_.log.access);
+  auto const secret = jwt_secret(settings_);
   if (!secret) {
     std::cerr << "wsd: " << secret.error() << std::endl;
     return 2;
   }
-
-  metrics::registry metrics;
-  db::database database(settings.db, settings.breaker, metrics);
-  if (auto opened = database.open(); !opened) {
+  parts_ = std::make_unique<parts>(settings_, *secret);
+  auto& p = *parts_;
+  if (auto opened = p.database.open(); !opened) {
     std::cerr << "wsd: " << opened.error() << std::endl;
     return 1;
   }
-
-  users::repository user_repo(database);
-  auto const generated = user_repo.bootstrap_admin(settings.auth.admin_password);
+  auto const generated = p.users.bootstrap_admin(settings_.auth.admin_password);
   if (!generated) {
     std::cerr << "wsd: cannot create the admin user: " << generated.error() << std::endl;
     return 1;
@@ -108,77 +214,26 @@ int run(config::settings const& settings) {
   if (*generated)
     std::cout << "wsd: created user 'admin' with generated password: " << **generated
               << "\n(shown once; set WSD_ADMIN_PASSWORD to choose it)" << std::endl;
-
-  workstations::repository workstation_repo(database);
-  auth::jwt_codec jwt(*secret, settings.auth.token_ttl);
-  auth::token_cache token_cache;
-  auth::token_verifier tokens(jwt, token_cache);
-  auth::login_limiter limiter(settings.auth.login_max_failures, settings.auth.login_window);
-  auto const threads = config::effective_threads(settings);
-  asio::io_context ioc(static_cast<int>(threads));
-
-  std::unique_ptr<cache::sharded_cache> cache;
-  if (settings.cache.enabled) {
-    cache = std::make_unique<cache::sharded_cache>(ioc.get_executor(), cache_options(settings));
-    cache->start_sweeper();
-    // Handlers invalidate before answering (read-your-writes); this catches
-    // writes that commit after their request gave up waiting (504).
-    workstation_repo.on_committed([c = cache.get()](std::int64_t id) { forget(*c, id); });
-  }
-  // Other instances on the same PostgreSQL database announce their writes.
-  std::unique_ptr<db::change_feed> feed;
-  if (cache && database.kind() == db::backend::postgresql)
-    feed = std::make_unique<db::change_feed>(
-        database.connect_string(), [c = cache.get()](std::int64_t id) { forget(*c, id); });
-  api::services services{settings,  metrics, database, workstation_repo,
-                         user_repo, jwt,     limiter,  cache.get()};
-  api::dispatcher dispatch(services, tokens);
-
-  http::server server(
-      ioc, settings.server, [&dispatch](http::request const& req) { return dispatch(req); },
-      metrics, logger);
-  auto const port = server.listen();
+  auto const port = p.server.listen();
   if (!port) {
     std::cerr << "wsd: " << port.error() << std::endl;
     return 1;
   }
-  server.start();
-  // Database calls are awaited from a strand (see db::database::call).
-  auto const sweep_strand = asio::make_strand(ioc);
-  asio::steady_timer sweep_timer(sweep_strand);
-  asio::co_spawn(sweep_strand, sweep_idempotency_keys(workstation_repo, sweep_timer),
-                 asio::detached);
-
-  asio::signal_set signals(ioc, SIGINT, SIGTERM);
-  signals.async_wait([&](boost::system::error_code ec, int sig) {
-    if (ec) return;
-    log::info("signal " + std::to_string(sig) + ": draining connections");
-    asio::co_spawn(
-        ioc,
-        [&]() -> asio::awaitable<void> {
-          co_await server.shutdown();
-          asio::post(sweep_strand, [&sweep_timer] { sweep_timer.cancel(); });
-          if (cache) cache->stop();
-          ioc.stop();
-        },
-        asio::detached);
-  });
-
-  std::cout << "wsd listening on http://" << url_host(settings.server.host) << ":" << *port
+  p.server.start();
+  p.wire();
+  std::cout << "wsd listening on http://" << url_host(settings_.server.host) << ":" << *port
             << std::endl;
+  auto const threads = config::effective_threads(settings_);
   log::info("serving with " + std::to_string(threads) + " threads, database " +
-            std::string(database.backend_name()));
-
-  std::vector<std::thread> pool;
-  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
-  ioc.run();
-  for (auto& t : pool) t.join();
-
-  if (feed) feed->stop();
-  database.close();
+            std::string(p.database.backend_name()));
+  p.serve(threads);
   log::info("stopped");
-  logger.flush();
+  log::get().flush();
   return 0;
+}
+
+int run(config::settings const& settings) {
+  return application(settings).run();
 }
 
 }  // namespace wsd::app

@@ -249,8 +249,8 @@ void throw_exception_from_error(token_error const& e, boost::source_location con
   boost::throw_with_location(std::runtime_error(std::string(to_string(e))), loc);
 }
 
-jwt_codec::jwt_codec(std::string secret, std::chrono::seconds ttl, clock_fn now)
-    : secret_(std::move(secret)), ttl_(ttl), now_(std::move(now)), key_id_(next_key_id()) {}
+jwt_codec::jwt_codec(std::string secret, std::chrono::seconds ttl, util::clock const& clock)
+    : secret_(std::move(secret)), ttl_(ttl), clock_(&clock), key_id_(next_key_id()) {}
 
 jwt_codec::digest jwt_codec::sign(std::string_view signing_input) const {
   auto* const ctx = keyed_context(key_id_, secret_);
@@ -266,7 +266,7 @@ jwt_codec::digest jwt_codec::sign(std::string_view signing_input) const {
 
 std::string jwt_codec::issue(std::string_view subject, role r) const {
   if (subject.empty()) BOOST_THROW_EXCEPTION(std::invalid_argument("empty token subject"));
-  auto const iat = seconds_since_epoch(now_());
+  auto const iat = seconds_since_epoch(clock_->wall());
   boost::json::object payload;
   payload["sub"] = subject;
   payload["role"] = to_string(r);
@@ -315,7 +315,7 @@ token_result jwt_codec::verify(std::string_view token) const {
   auto const error = with_json_object(
       claims_json.text(), [&out](boost::json::object const& p) { return read_claims(p, out); });
   if (error) return *error;
-  if (seconds_since_epoch(now_()) >= out.exp) return token_error::expired;
+  if (seconds_since_epoch(clock_->wall()) >= out.exp) return token_error::expired;
   return out;
 }
 

@@ -29,15 +29,12 @@ struct string_hash {
 }  // namespace
 
 struct login_limiter::state {
-  state(unsigned max, std::chrono::seconds w, steady_clock_fn clock, std::size_t names)
-      : max_failures(max),
-        window(w),
-        now(std::move(clock)),
-        max_names(std::max<std::size_t>(names, 1)) {}
+  state(unsigned max, std::chrono::seconds w, util::clock const& clock, std::size_t names)
+      : max_failures(max), window(w), clock(clock), max_names(std::max<std::size_t>(names, 1)) {}
 
   unsigned max_failures;
   std::chrono::seconds window;
-  steady_clock_fn now;
+  util::clock const& clock;
   std::size_t max_names;
   mutable std::mutex mutex;
   // The most recent failures of each name, oldest first, at most max_failures.
@@ -73,13 +70,13 @@ struct login_limiter::state {
 };
 
 login_limiter::login_limiter(unsigned max_failures, std::chrono::seconds window,
-                             steady_clock_fn now, std::size_t max_names)
-    : state_(std::make_unique<state>(max_failures, window, std::move(now), max_names)) {}
+                             util::clock const& clock, std::size_t max_names)
+    : state_(std::make_unique<state>(max_failures, window, clock, max_names)) {}
 
 login_limiter::~login_limiter() = default;
 
 std::optional<std::chrono::seconds> login_limiter::retry_after(std::string_view username) const {
-  auto const now = state_->now();
+  auto const now = state_->clock.steady();
   std::lock_guard const lock(state_->mutex);
   auto const it = state_->failures.find(key_of(username));
   if (it == state_->failures.end()) return std::nullopt;
@@ -89,7 +86,7 @@ std::optional<std::chrono::seconds> login_limiter::retry_after(std::string_view 
 }
 
 void login_limiter::record_failure(std::string_view username) {
-  auto const now = state_->now();
+  auto const now = state_->clock.steady();
   auto const key = key_of(username);
   std::lock_guard const lock(state_->mutex);
   auto& table = state_->failures;

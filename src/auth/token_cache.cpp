@@ -63,12 +63,12 @@ struct alignas(64) token_cache::shard {
   }
 };
 
-token_cache::token_cache(std::size_t max_entries, clock_fn now)
+token_cache::token_cache(std::size_t max_entries, util::clock const& clock)
     : shard_count_(std::clamp<std::size_t>(std::bit_floor(max_entries / min_entries_per_shard), 1,
                                            max_shards)),
       shard_capacity_(max_entries / shard_count_),
       shards_(std::make_unique<shard[]>(shard_count_)),
-      now_(std::move(now)) {}
+      clock_(clock) {}
 
 token_cache::~token_cache() = default;
 
@@ -80,7 +80,7 @@ token_cache::shard& token_cache::shard_for(std::uint64_t hash) const noexcept {
 }
 
 std::int64_t token_cache::now_seconds() const {
-  return std::chrono::floor<std::chrono::seconds>(now_().time_since_epoch()).count();
+  return std::chrono::floor<std::chrono::seconds>(clock_.wall().time_since_epoch()).count();
 }
 
 std::optional<claims> token_cache::find(std::string_view token) const {

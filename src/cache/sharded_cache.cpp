@@ -95,8 +95,8 @@ void resume_on(asio::any_io_executor const& ex, Handler handler, Value value) {
       ex, [h = std::move(handler), v = std::move(value)]() mutable { std::move(h)(std::move(v)); });
 }
 
-http::api_error load_failed() {
-  return http::internal_error("load failed");
+core::error load_failed() {
+  return core::internal("load failed");
 }
 
 // Runs `fn` on `strand` and completes on the awaiting coroutine's executor:
@@ -180,13 +180,13 @@ void probe_on_strand(shard& s, std::string_view key, clock::time_point now,
   resume_on(caller, std::move(handler), probe_outcome{lookup{}, std::move(lead)});
 }
 
-auto probe(shard& s, std::string_view key, std::function<clock::time_point()> const& now) {
+auto probe(shard& s, std::string_view key, util::clock const& clock) {
   return asio::async_initiate<use_awaitable_type, void(probe_outcome)>(
-      [&s, key, &now](auto handler) {
+      [&s, key, &clock](auto handler) {
         asio::any_io_executor caller = asio::get_associated_executor(handler);
-        asio::dispatch(s.strand, [&s, key, &now, caller = std::move(caller),
+        asio::dispatch(s.strand, [&s, key, &clock, caller = std::move(caller),
                                   h = std::move(handler)]() mutable {
-          probe_on_strand(s, key, now(), std::move(caller), std::move(h));
+          probe_on_strand(s, key, clock.steady(), std::move(caller), std::move(h));
         });
       },
       asio::use_awaitable);
@@ -200,8 +200,7 @@ get_result resolve(shard& s, std::string_view key, flight const& f, load_result 
     if (!f.invalidated) s.map.insert(key, *loaded, now);
     return lookup{*loaded, outcome::miss};
   }
-  auto const status = loaded.error().status;
-  if (status == 503 || status == 504) {
+  if (loaded.error().is_outage()) {
     // An invalidation removed the entry too, so this never outlives a write.
     auto held = s.map.peek(key, now);
     if (held.how == freshness::stale) {
@@ -252,15 +251,14 @@ std::size_t drop_all(shard& s) {
   return s.map.clear();
 }
 
-void arm_sweeper(shard& s, std::chrono::milliseconds interval,
-                 std::function<clock::time_point()> const& now) {
+void arm_sweeper(shard& s, std::chrono::milliseconds interval, util::clock const& clock) {
   s.sweeper.expires_after(interval);
-  s.sweeper.async_wait([&s, interval, &now](boost::system::error_code ec) {
+  s.sweeper.async_wait([&s, interval, &clock](boost::system::error_code ec) {
     // On cancellation the shard may be gone: look at nothing else.
     if (ec || !s.sweeping) return;
-    s.map.sweep(now());
+    s.map.sweep(clock.steady());
     std::erase_if(s.flights, [](auto const& item) { return item.second.expired(); });
-    arm_sweeper(s, interval, now);
+    arm_sweeper(s, interval, clock);
   });
 }
 
@@ -328,9 +326,8 @@ std::size_t default_shard_count(unsigned threads) noexcept {
   return std::bit_ceil(std::size_t{4} * std::max(threads, 1U));
 }
 
-sharded_cache::sharded_cache(asio::any_io_executor ex, options opts,
-                             std::function<clock::time_point()> now)
-    : options_(opts), now_(std::move(now)) {
+sharded_cache::sharded_cache(asio::any_io_executor ex, options opts, util::clock const& clock)
+    : options_(opts), clock_(clock) {
   options_.shards = opts.shards == 0 ? default_shard_count(std::thread::hardware_concurrency())
                                      : std::bit_ceil(opts.shards);
   auto const per_shard = options_.max_bytes / options_.shards;
@@ -348,14 +345,14 @@ shard& sharded_cache::shard_for(std::string_view key) const noexcept {
 
 asio::awaitable<get_result> sharded_cache::get(std::string_view key, loader load) {
   auto& s = shard_for(key);
-  auto probed = co_await probe(s, key, now_);
+  auto probed = co_await probe(s, key, clock_);
   if (!probed.lead) co_return std::move(probed.answer);
   // This coroutine leads. Should it unwind before settling, `probed.lead`
   // dies with its frame and fails the waiters (see ~flight).
   auto loaded = co_await load();
   if (loaded && !*loaded) loaded = load_failed();
   co_return co_await run_on(
-      s.strand, [&] { return settle(s, key, *probed.lead, std::move(loaded), now_()); });
+      s.strand, [&] { return settle(s, key, *probed.lead, std::move(loaded), clock_.steady()); });
 }
 
 asio::awaitable<std::size_t> sharded_cache::invalidate(std::string_view key) {
@@ -388,7 +385,7 @@ void sharded_cache::invalidate_matching_detached(std::string pattern) {
 asio::awaitable<std::vector<key_info>> sharded_cache::keys(std::string_view glob,
                                                            std::size_t limit) {
   auto per_shard = co_await each_shard(
-      shards_, [this, glob, limit](shard& s) { return s.map.keys(glob, limit, now_()); });
+      shards_, [this, glob, limit](shard& s) { return s.map.keys(glob, limit, clock_.steady()); });
   std::vector<key_info> out;
   for (auto& part : per_shard) std::move(part.begin(), part.end(), std::back_inserter(out));
   std::sort(out.begin(), out.end(), [](auto const& a, auto const& b) { return a.key < b.key; });
@@ -407,7 +404,7 @@ void sharded_cache::start_sweeper() {
     asio::post(s->strand, [&s = *s, this] {
       if (s.sweeping) return;
       s.sweeping = true;
-      arm_sweeper(s, options_.sweep_interval, now_);
+      arm_sweeper(s, options_.sweep_interval, clock_);
     });
   }
 }

@@ -16,6 +16,8 @@ namespace wsd::db {
 namespace {
 
 constexpr char const* channel_sql = "LISTEN wsd_changes";
+// How often the listener looks at its stop flag.
+constexpr int poll_ms = 200;
 
 // Identifies this process in payloads so it can skip its own writes.
 std::string const& instance_id() {
@@ -65,7 +67,7 @@ void change_feed::run() {
     }
     while (listening && !stopping_.load()) {
       pollfd pfd{PQsocket(conn), POLLIN, 0};
-      if (::poll(&pfd, 1, 200) < 0 || !PQconsumeInput(conn)) break;
+      if (::poll(&pfd, 1, poll_ms) < 0 || !PQconsumeInput(conn)) break;
       while (PGnotify* note = PQnotifies(conn)) {
         std::string_view const payload = note->extra;
         auto const space = payload.find(' ');

@@ -63,12 +63,11 @@ void circuit_breaker::permit::release() noexcept {
   }
 }
 
-circuit_breaker::circuit_breaker(breaker_settings settings, clock_fn now, wall_clock_fn wall)
+circuit_breaker::circuit_breaker(breaker_settings settings, util::clock const& clock)
     : threshold_(std::max(settings.failure_threshold, 1U)),
       window_(settings.window),
       open_period_(settings.open),
-      now_(std::move(now)),
-      wall_(std::move(wall)),
+      clock_(clock),
       failure_times_(threshold_) {}
 
 boost::system::result<circuit_breaker::permit, refused> circuit_breaker::acquire() {
@@ -77,7 +76,7 @@ boost::system::result<circuit_breaker::permit, refused> circuit_breaker::acquire
     case breaker_state::closed:
       return permit(this, epoch_, false);
     case breaker_state::open: {
-      auto const at = now_();
+      auto const at = clock_.steady();
       if (at < open_until_) return refused{retry_after(open_until_ - at)};
       state_ = breaker_state::half_open;
       probe_in_flight_ = false;
@@ -102,7 +101,7 @@ void circuit_breaker::on_failure(permit p) {
   p.owner_ = nullptr;
   std::lock_guard const lock(mutex_);
   if (!current(p)) return;
-  auto const at = now_();
+  auto const at = clock_.steady();
   record_failure(at);
   if (p.probe_ || failures_within_window(at) >= threshold_) trip(at);
 }
@@ -118,7 +117,7 @@ void circuit_breaker::reset() {
 
 circuit_breaker::snapshot circuit_breaker::read() const {
   std::lock_guard const lock(mutex_);
-  auto const at = now_();
+  auto const at = clock_.steady();
   auto const state = effective_state(at);
   auto wait = std::chrono::seconds::zero();
   if (state == breaker_state::open) wait = retry_after(open_until_ - at);
@@ -129,7 +128,7 @@ circuit_breaker::snapshot circuit_breaker::read() const {
 breaker_state circuit_breaker::state() const {
   std::lock_guard const lock(mutex_);
   if (state_ != breaker_state::open) return state_;
-  return effective_state(now_());
+  return effective_state(clock_.steady());
 }
 
 breaker_state circuit_breaker::effective_state(time_point at) const noexcept {
@@ -153,7 +152,7 @@ void circuit_breaker::record_failure(time_point at) noexcept {
 }
 
 void circuit_breaker::trip(time_point at) {
-  auto const opened_at = wall_();  // first: if it throws, nothing has changed
+  auto const opened_at = clock_.wall();  // first: if it throws, nothing has changed
   state_ = breaker_state::open;
   probe_in_flight_ = false;
   open_until_ = at + open_period_;

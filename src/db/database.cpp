@@ -125,17 +125,18 @@ boost::system::result<void, std::string> database::open() {
   return {};
 }
 
-boost::system::result<database::leased, http::api_error> database::acquire() {
+core::result<database::leased> database::acquire() {
   if (!blocking_pool::on_pool_thread())
     throw std::logic_error("database call outside the blocking pool");
   std::size_t pos = 0;
   auto const wait = static_cast<int>(settings_.query_timeout.count());
   if (!sessions_ || !sessions_->try_lease(pos, wait))
-    return http::service_unavailable("no database connection available", 1);
+    return core::unavailable("no database connection available", std::chrono::seconds(1));
   leased lease(this, pos);
   metrics_.database.in_use.fetch_add(1, std::memory_order_relaxed);
   bool const stale = broken_[pos].load() || opened_after_[pos].load() < losses_.load();
-  if (stale && !try_reconnect(pos)) return http::service_unavailable("database unavailable", 1);
+  if (stale && !try_reconnect(pos))
+    return core::unavailable("database unavailable", std::chrono::seconds(1));
   return lease;
 }
 
@@ -169,20 +170,17 @@ bool& database::committing() noexcept {
   return sending_commit;
 }
 
-database::call_state*& database::current_call() noexcept {
-  thread_local call_state* current = nullptr;
-  return current;
-}
-
 bool database::begin_statement(std::size_t pos) noexcept {
-  auto* call = current_call();
+  using detail::phase;
+  auto* call = detail::current_call();
   if (!call) return true;
   call->session.store(pos);
   auto expected = phase::leasing;
   return call->where.compare_exchange_strong(expected, phase::executing);
 }
 
-std::optional<http::api_error> database::give_up(call_state& call) {
+std::optional<core::error> database::give_up(detail::call_state& call) {
+  using detail::phase;
   for (auto before : {phase::queued, phase::leasing}) {
     auto expected = before;
     if (call.where.compare_exchange_strong(expected, phase::abandoned)) return timed_out_waiting();
@@ -190,7 +188,7 @@ std::optional<http::api_error> database::give_up(call_state& call) {
   if (call.where.load() != phase::executing) return std::nullopt;
   cancel_statement(call.session.load());
   metrics_.database.errors.fetch_add(1, std::memory_order_relaxed);
-  return http::gateway_timeout(
+  return core::timeout(
       "the database did not answer within db.query_timeout_ms; a write "
       "may still commit: retry it with the same Idempotency-Key");
 }
@@ -199,7 +197,7 @@ std::optional<http::api_error> database::give_up(call_state& call) {
 // a thread of its own (it blocks while the server is frozen), then the
 // connection is discarded; SQLite: sqlite3_interrupt, which is thread-safe.
 void database::cancel_statement(std::size_t pos) {
-  if (pos == no_session) return;
+  if (pos == detail::no_session) return;
   log::warn("database statement on connection " + std::to_string(pos) + " timed out");
   if (kind_ == backend::sqlite) {
     auto* backend = static_cast<soci::sqlite3_session_backend*>(sessions_->at(pos).get_backend());
@@ -220,31 +218,25 @@ void database::cancel_statement(std::size_t pos) {
   }).detach();
 }
 
-void database::report(circuit_breaker::permit permit, unsigned status) {
-  if (status == 503 || status == 504)
+void database::report(circuit_breaker::permit permit, core::error const* failure) {
+  if (failure && failure->is_outage())
     breaker_.on_failure(std::move(permit));
-  else if (status >= 500)
+  else if (failure && failure->code == core::errc::internal)
     breaker_.on_ignored(std::move(permit));
   else
     breaker_.on_success(std::move(permit));
 }
 
-http::api_error database::refused(std::chrono::seconds retry_after) {
-  return http::service_unavailable(
-      "database unavailable (circuit breaker open)",
-      static_cast<unsigned>(std::max<std::int64_t>(1, retry_after.count())));
+core::error database::refused(std::chrono::seconds retry_after) {
+  return core::unavailable("database unavailable (circuit breaker open)",
+                           std::max(std::chrono::seconds(1), retry_after));
 }
 
-http::api_error database::timed_out_waiting() {
-  return http::service_unavailable(
+core::error database::timed_out_waiting() {
+  return core::unavailable(
       "database busy: no connection within db.query_timeout_ms; "
       "nothing was applied",
-      1);
-}
-
-http::api_error database::unexpected(std::exception const& e) {
-  log::error(std::string("database job failed: ") + e.what());
-  return http::internal_error("internal error");
+      std::chrono::seconds(1));
 }
 
 void database::release(std::size_t pos) noexcept {
@@ -258,7 +250,7 @@ void database::record_latency(std::chrono::steady_clock::time_point started) noe
   metrics_.database.latency.record(static_cast<std::uint64_t>(us.count()));
 }
 
-http::api_error database::failed(std::size_t pos, soci::soci_error const& e) {
+core::error database::failed(std::size_t pos, soci::soci_error const& e) {
   metrics_.database.errors.fetch_add(1, std::memory_order_relaxed);
   auto const category = e.get_error_category();
   bool lost =
@@ -279,17 +271,17 @@ http::api_error database::failed(std::size_t pos, soci::soci_error const& e) {
     losses_.fetch_add(1);
     log::warn(std::string("database connection lost: ") + e.get_error_message());
     if (std::exchange(committing(), false))
-      return http::gateway_timeout(
+      return core::timeout(
           "the database connection was lost during COMMIT; the write may "
           "have been applied: retry it with the same Idempotency-Key");
-    return http::service_unavailable("database unavailable", 1);
+    return core::unavailable("database unavailable", std::chrono::seconds(1));
   }
   if (busy) {
     log::warn(std::string("database busy: ") + e.get_error_message());
-    return http::service_unavailable("database busy; nothing was applied", 1);
+    return core::unavailable("database busy; nothing was applied", std::chrono::seconds(1));
   }
   log::error(std::string("database error: ") + e.what());
-  return http::internal_error("database error");
+  return core::internal("database error");
 }
 
 bool database::is_unique_violation(soci::soci_error const& e) noexcept {
@@ -329,7 +321,7 @@ void database::write_transaction::commit() {
 }
 
 boost::asio::awaitable<bool> database::ping() {
-  auto const select_one = [](soci::session& sql) -> result<int> {
+  auto const select_one = [](soci::session& sql) -> core::result<int> {
     int value = 0;
     sql << "SELECT 1", soci::into(value);
     return value;

@@ -2,6 +2,28 @@
 
 namespace wsd::http {
 
+namespace {
+
+char lower(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (lower(a[i]) != lower(b[i])) return false;
+  return true;
+}
+
+std::string_view trim(std::string_view s) noexcept {
+  auto const first = s.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  auto const last = s.find_last_not_of(" \t");
+  return s.substr(first, last - first + 1);
+}
+
+}  // namespace
+
 std::string_view to_string(method m) noexcept {
   switch (m) {
     case method::get:
@@ -93,6 +115,18 @@ std::string_view reason_phrase(unsigned status) noexcept {
     default:
       return "Unknown";
   }
+}
+
+bool is_json_content_type(std::string_view content_type) noexcept {
+  auto const media = trim(content_type.substr(0, content_type.find(';')));
+  auto const slash = media.find('/');
+  if (slash == std::string_view::npos || !iequals(media.substr(0, slash), "application"))
+    return false;
+  auto const subtype = media.substr(slash + 1);
+  if (iequals(subtype, "json")) return true;
+  // A structured-syntax suffix needs a non-empty name before it ("vnd.x+json").
+  return subtype.size() > 5 && iequals(subtype.substr(subtype.size() - 5), "+json") &&
+         subtype.find_first_of(" \t/") == std::string_view::npos;
 }
 
 }  // namespace wsd::http

@@ -39,8 +39,7 @@ bool router::match(route const& r, split_path const& path) noexcept {
   return true;
 }
 
-boost::system::result<route_match, api_error> router::find(method verb,
-                                                           std::string_view path) const {
+core::result<route_match> router::find(method verb, std::string_view path) const {
   auto const wanted = verb == method::head ? method::get : verb;
   auto const parts = split(path);
   std::string allow;
@@ -59,8 +58,8 @@ boost::system::result<route_match, api_error> router::find(method verb,
       if (routes_[i].verb == method::get) allow += ", HEAD";
     }
   }
-  if (allow.empty()) return not_found("no route for " + std::string(path));
-  return method_not_allowed(std::move(allow));
+  if (allow.empty()) return core::not_found("no route for " + std::string(path));
+  return core::method_not_allowed(std::move(allow));
 }
 
 }  // namespace wsd::http

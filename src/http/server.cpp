@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <ctime>
 #include <mutex>
+#include <optional>
 #include <unordered_set>
 
 #include <boost/asio/as_tuple.hpp>
@@ -26,6 +26,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "wsd/http/error.hpp"
+#include "wsd/http/wire.hpp"
 
 namespace wsd::http {
 
@@ -59,70 +60,6 @@ method from_beast(bhttp::verb v) noexcept {
     default:
       return method::other;
   }
-}
-
-// "Date: <IMF-fixdate>\r\n", formatted once a second per thread.
-std::string_view date_header() {
-  thread_local std::time_t cached = -1;
-  thread_local char text[64];
-  thread_local std::size_t size = 0;
-  auto const now = std::time(nullptr);
-  if (now != cached) {
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    size = std::strftime(text, sizeof text, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
-    cached = now;
-  }
-  return {text, size};
-}
-
-bool has_body(unsigned status) noexcept {
-  return status != 204 && status != 304 && status >= 200;
-}
-
-// Serializes the status line and headers of `res` into `out`.
-void write_head(std::string& out, response const& res, unsigned version, bool keep_alive) {
-  out.clear();
-  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
-  out += std::to_string(res.status);
-  out += ' ';
-  out += reason_phrase(res.status);
-  out += "\r\n";
-  out += date_header();
-  if (has_body(res.status)) {
-    if (!res.content_type.empty()) {
-      out += "Content-Type: ";
-      out += res.content_type;
-      out += "\r\n";
-    }
-    out += "Content-Length: ";
-    out += std::to_string(res.body_size());
-    out += "\r\n";
-  }
-  for (auto const& [name, value] : res.headers) {
-    out += name;
-    out += ": ";
-    out += value;
-    out += "\r\n";
-  }
-  if (!keep_alive)
-    out += "Connection: close\r\n";
-  else if (version == 10)
-    out += "Connection: keep-alive\r\n";
-  out += "\r\n";
-}
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 // The headers handlers use, in one pass over the fields.
@@ -184,9 +121,12 @@ struct server::state : std::enable_shared_from_this<server::state> {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> serve(std::shared_ptr<connection> conn);
   asio::awaitable<bool> serve_one(connection& conn);
+  asio::awaitable<bool> read_request(connection& conn,
+                                     bhttp::request_parser<bhttp::string_body>& parser);
+  asio::awaitable<response> answer(request const& req);
   asio::awaitable<void> send(connection& conn, response const& res, unsigned version,
                              bool keep_alive, bool head_only);
-  asio::awaitable<void> send_error(connection& conn, api_error const& e, unsigned version);
+  asio::awaitable<void> send_error(connection& conn, core::error const& e, unsigned version);
 };
 
 server::server(asio::io_context& ioc, config::server_settings settings, handler_fn handler,
@@ -284,76 +224,43 @@ asio::awaitable<void> server::state::serve(std::shared_ptr<connection> conn) {
   metrics.connections.active.fetch_sub(1);
 }
 
-// Reads, handles and answers one request; false when the connection must close.
-asio::awaitable<bool> server::state::serve_one(connection& conn) {
-  bhttp::request_parser<bhttp::string_body> parser;
-  parser.header_limit(static_cast<std::uint32_t>(settings.max_header_bytes));
-  parser.body_limit(settings.max_body_bytes);
+namespace {
 
-  conn.stream.expires_after(settings.header_timeout);
-  auto [hec, hn] = co_await bhttp::async_read_header(conn.stream, conn.buffer, parser, nothrow);
-  auto const started = steady_clock::now();
-  if (hec == bhttp::error::header_limit) {
-    co_await send_error(conn, headers_too_large("request headers exceed server.max_header_bytes"),
-                        11);
-    co_return false;
-  }
-  // Beast checks Content-Length against the body limit with the headers.
-  if (hec == bhttp::error::body_limit) {
-    co_await send_error(conn, payload_too_large("request body exceeds server.max_body_bytes"), 11);
-    co_return false;
-  }
-  if (hec == beast::error::timeout || hec == bhttp::error::end_of_stream ||
-      hec == asio::error::eof || hec == asio::error::operation_aborted ||
-      hec == asio::error::connection_reset)
-    co_return false;
-  if (hec) {
-    co_await send_error(conn, bad_request("malformed request: " + hec.message()), 11);
-    co_return false;
-  }
-
-  auto& header = parser.get();
-  unsigned const version = header.version() == 10 ? 10 : 11;
-  if (static_cast<std::size_t>(std::distance(header.begin(), header.end())) > max_header_fields) {
-    co_await send_error(conn, headers_too_large("more than 100 header fields"), version);
-    co_return false;
-  }
-  // Request smuggling: only a lone "chunked" on HTTP/1.1 is accepted.
+// Why a request's framing cannot be trusted (request smuggling, limits),
+// or nothing. Only a lone "chunked" Transfer-Encoding on HTTP/1.1 is accepted.
+std::optional<core::error> framing_error(bhttp::request_parser<bhttp::string_body> const& parser,
+                                         std::size_t max_body_bytes) {
+  auto const& header = parser.get();
+  if (static_cast<std::size_t>(std::distance(header.begin(), header.end())) > max_header_fields)
+    return core::headers_too_large("more than 100 header fields");
   if (auto const te = header[bhttp::field::transfer_encoding]; !te.empty()) {
-    if (version == 10 || !iequals(trim(te), "chunked") ||
-        header.find(bhttp::field::content_length) != header.end()) {
-      co_await send_error(conn, bad_request("unsupported Transfer-Encoding"), version);
-      co_return false;
-    }
+    if (header.version() == 10 || !iequals(trim_ows(te), "chunked") ||
+        header.find(bhttp::field::content_length) != header.end())
+      return core::bad_request("unsupported Transfer-Encoding");
   }
-  if (auto const len = parser.content_length(); len && *len > settings.max_body_bytes) {
-    co_await send_error(conn, payload_too_large("request body exceeds server.max_body_bytes"),
-                        version);
-    co_return false;
-  }
-  if (!parser.is_done()) {
-    if (iequals(header[bhttp::field::expect], "100-continue")) {
-      static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
-      auto [wec, wn] = co_await asio::async_write(conn.stream, asio::buffer(cont), nothrow);
-      if (wec) co_return false;
-    }
-    conn.stream.expires_after(settings.header_timeout);
-    auto [bec, bn] = co_await bhttp::async_read(conn.stream, conn.buffer, parser, nothrow);
-    if (bec == bhttp::error::body_limit) {
-      co_await send_error(conn, payload_too_large("request body exceeds server.max_body_bytes"),
-                          version);
-      co_return false;
-    }
-    if (bec == beast::error::timeout || bec == asio::error::eof ||
-        bec == bhttp::error::partial_message || bec == asio::error::operation_aborted)
-      co_return false;
-    if (bec) {
-      co_await send_error(conn, bad_request("malformed request body: " + bec.message()), version);
-      co_return false;
-    }
-  }
+  if (auto const len = parser.content_length(); len && *len > max_body_bytes)
+    return core::payload_too_large("request body exceeds server.max_body_bytes");
+  return std::nullopt;
+}
 
-  auto const& msg = parser.get();
+// What a failed read of the header or body answers: an error to send before
+// closing, or nothing when the peer is gone or too slow to deserve one.
+std::optional<core::error> read_error(boost::system::error_code ec, bool in_body) {
+  if (ec == bhttp::error::header_limit)
+    return core::headers_too_large("request headers exceed server.max_header_bytes");
+  // Beast checks Content-Length against the body limit with the headers.
+  if (ec == bhttp::error::body_limit)
+    return core::payload_too_large("request body exceeds server.max_body_bytes");
+  if (ec == beast::error::timeout || ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+      ec == bhttp::error::partial_message || ec == asio::error::operation_aborted ||
+      ec == asio::error::connection_reset)
+    return std::nullopt;
+  return core::bad_request(
+      std::string(in_body ? "malformed request body: " : "malformed request: ") + ec.message());
+}
+
+// The handler's view of a parsed message; views into the parser's storage.
+request to_request(bhttp::request<bhttp::string_body> const& msg, std::string_view remote) {
   request req;
   req.verb = from_beast(msg.method());
   req.target = msg.target();
@@ -362,21 +269,26 @@ asio::awaitable<bool> server::state::serve_one(connection& conn) {
   if (q != std::string_view::npos) req.query = req.target.substr(q + 1);
   req.body = msg.body();
   collect_headers(msg, req);
-  req.remote = conn.remote;
+  req.remote = remote;
+  return req;
+}
+
+}  // namespace
+
+// Reads, handles and answers one request; false when the connection must close.
+asio::awaitable<bool> server::state::serve_one(connection& conn) {
+  bhttp::request_parser<bhttp::string_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(settings.max_header_bytes));
+  parser.body_limit(settings.max_body_bytes);
+  if (!co_await read_request(conn, parser)) co_return false;
+
+  auto const started = steady_clock::now();
+  auto const& msg = parser.get();
+  auto const req = to_request(msg, conn.remote);
   bool const keep_alive = msg.keep_alive() && !stopping.load();
+  auto const res = co_await answer(req);
+  co_await send(conn, res, msg.version() == 10 ? 10 : 11, keep_alive, req.verb == method::head);
 
-  metrics.requests.in_flight.fetch_add(1, std::memory_order_relaxed);
-  response res;
-  try {
-    res = co_await handler(req);
-  } catch (std::exception const& e) {
-    logger.write(log::level::error, "unhandled error on " + std::string(to_string(req.verb)) + " " +
-                                        std::string(req.target) + ": " + e.what());
-    res = to_response(internal_error("internal error"));
-  }
-  metrics.requests.in_flight.fetch_sub(1, std::memory_order_relaxed);
-
-  co_await send(conn, res, version, keep_alive, req.verb == method::head);
   auto const micros = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(steady_clock::now() - started).count());
   metrics.requests.record(res.status, micros);
@@ -384,6 +296,52 @@ asio::awaitable<bool> server::state::serve_one(connection& conn) {
     logger.access(
         {to_string(req.verb), req.target, res.status, res.body_size(), micros, conn.remote});
   co_return keep_alive&& conn.stream.socket().is_open();
+}
+
+// Reads a whole request into `parser`; false (after answering an error when
+// one is due) when it cannot be served.
+asio::awaitable<bool> server::state::read_request(
+    connection& conn, bhttp::request_parser<bhttp::string_body>& parser) {
+  conn.stream.expires_after(settings.header_timeout);
+  auto [hec, hn] = co_await bhttp::async_read_header(conn.stream, conn.buffer, parser, nothrow);
+  if (hec) {
+    if (auto const e = read_error(hec, false)) co_await send_error(conn, *e, 11);
+    co_return false;
+  }
+  unsigned const version = parser.get().version() == 10 ? 10 : 11;
+  if (auto const e = framing_error(parser, settings.max_body_bytes)) {
+    co_await send_error(conn, *e, version);
+    co_return false;
+  }
+  if (parser.is_done()) co_return true;
+  // A 1xx must not be sent to an HTTP/1.0 client.
+  if (version == 11 && iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+    static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+    auto [wec, wn] = co_await asio::async_write(conn.stream, asio::buffer(cont), nothrow);
+    if (wec) co_return false;
+  }
+  conn.stream.expires_after(settings.header_timeout);
+  auto [bec, bn] = co_await bhttp::async_read(conn.stream, conn.buffer, parser, nothrow);
+  if (bec) {
+    if (auto const e = read_error(bec, true)) co_await send_error(conn, *e, version);
+    co_return false;
+  }
+  co_return true;
+}
+
+// The handler's answer; an exception escaping it is a 500 and a log line.
+asio::awaitable<response> server::state::answer(request const& req) {
+  metrics.requests.in_flight.fetch_add(1, std::memory_order_relaxed);
+  response res;
+  try {
+    res = co_await handler(req);
+  } catch (std::exception const& e) {
+    logger.write(log::level::error, "unhandled error on " + std::string(to_string(req.verb)) + " " +
+                                        std::string(req.target) + ": " + e.what());
+    res = to_response(core::internal("internal error"));
+  }
+  metrics.requests.in_flight.fetch_sub(1, std::memory_order_relaxed);
+  co_return res;
 }
 
 asio::awaitable<void> server::state::send(connection& conn, response const& res, unsigned version,
@@ -396,7 +354,7 @@ asio::awaitable<void> server::state::send(connection& conn, response const& res,
   if (ec) conn.stream.close();
 }
 
-asio::awaitable<void> server::state::send_error(connection& conn, api_error const& e,
+asio::awaitable<void> server::state::send_error(connection& conn, core::error const& e,
                                                 unsigned version) {
   auto const res = to_response(e);
   co_await send(conn, res, version, false, false);

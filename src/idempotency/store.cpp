@@ -42,8 +42,8 @@ request make_request(std::string_view user, std::string_view key, std::string_vi
           sha256_hex(body)};
 }
 
-db::result<std::optional<answer>> find(soci::session& sql, request const& r,
-                                       std::chrono::system_clock::time_point now) {
+core::result<std::optional<answer>> find(soci::session& sql, request const& r,
+                                         std::chrono::system_clock::time_point now) {
   soci::row row;
   std::string const oldest = cutoff(now);
   sql << "SELECT method, path, body_hash, status, body, location FROM idempotency_keys "
@@ -52,7 +52,7 @@ db::result<std::optional<answer>> find(soci::session& sql, request const& r,
   if (!sql.got_data()) return std::optional<answer>();
   if (row.get<std::string>(0) != r.method || row.get<std::string>(1) != r.path ||
       row.get<std::string>(2) != r.body_hash)
-    return http::validation_failed(
+    return core::validation_failed(
         {{"Idempotency-Key", "was already used for a different request"}});
   auto const status = row.get_properties(3).get_data_type() == soci::dt_long_long
                           ? static_cast<unsigned>(row.get<long long>(3))

@@ -4,7 +4,7 @@
 
 #include "wsd/auth/password.hpp"
 #include "wsd/db/database.hpp"
-#include "wsd/http/json_body.hpp"
+#include "wsd/util/json.hpp"
 #include "wsd/util/time.hpp"
 
 namespace wsd::users {
@@ -21,7 +21,7 @@ user from_row(soci::row const& r) {
 
 std::string to_json(user const& u) {
   std::string out = R"({"username":)";
-  http::append_json_string(out, u.username);
+  util::append_json_string(out, u.username);
   out += R"(,"role":")";
   out += auth::to_string(u.who);
   out += R"(","created_at":")";
@@ -39,19 +39,18 @@ bool is_valid_username(std::string_view name) noexcept {
   return true;
 }
 
-repository::repository(db::database& db, std::function<std::chrono::system_clock::time_point()> now)
-    : db_(db), now_(std::move(now)) {}
+repository::repository(db::database& db, util::clock const& clock) : db_(db), clock_(clock) {}
 
-boost::asio::awaitable<db::result<std::optional<user>>> repository::authenticate(
+boost::asio::awaitable<core::result<std::optional<user>>> repository::authenticate(
     std::string username, std::string password) {
   return db_.call([&database = db_, username = std::move(username),
-                   password = std::move(password)]() -> db::result<std::optional<user>> {
+                   password = std::move(password)]() -> core::result<std::optional<user>> {
     struct found {
       user u;
       std::string hash;
     };
     auto const row =
-        database.with_session([&](soci::session& sql) -> db::result<std::optional<found>> {
+        database.with_session([&](soci::session& sql) -> core::result<std::optional<found>> {
           soci::row r;
           sql << "SELECT username, role, created_at, password_hash FROM users WHERE username = :u",
               soci::use(username), soci::into(r);
@@ -70,8 +69,8 @@ boost::asio::awaitable<db::result<std::optional<user>>> repository::authenticate
   });
 }
 
-boost::asio::awaitable<db::result<std::vector<user>>> repository::list() {
-  return db_.run([](soci::session& sql) -> db::result<std::vector<user>> {
+boost::asio::awaitable<core::result<std::vector<user>>> repository::list() {
+  return db_.run([](soci::session& sql) -> core::result<std::vector<user>> {
     std::vector<user> out;
     soci::rowset<soci::row> rows =
         (sql.prepare << "SELECT username, role, created_at FROM users ORDER BY username");
@@ -80,13 +79,14 @@ boost::asio::awaitable<db::result<std::vector<user>>> repository::list() {
   });
 }
 
-boost::asio::awaitable<db::result<user>> repository::create(std::string username,
-                                                            std::string password, auth::role who) {
-  auto const stamp = util::format_rfc3339(now_());
+boost::asio::awaitable<core::result<user>> repository::create(std::string username,
+                                                              std::string password,
+                                                              auth::role who) {
+  auto const stamp = util::format_rfc3339(clock_.wall());
   return db_.call([&database = db_, username = std::move(username), password = std::move(password),
-                   who, stamp]() -> db::result<user> {
+                   who, stamp]() -> core::result<user> {
     auto const hash = auth::hash_password(password);
-    return database.with_session([&](soci::session& sql) -> db::result<user> {
+    return database.with_session([&](soci::session& sql) -> core::result<user> {
       std::string const role(auth::to_string(who));
       try {
         sql << "INSERT INTO users (username, password_hash, role, created_at) VALUES (:u, :h, "
@@ -94,7 +94,7 @@ boost::asio::awaitable<db::result<user>> repository::create(std::string username
             soci::use(username), soci::use(hash), soci::use(role), soci::use(stamp);
       } catch (soci::soci_error const& e) {
         if (db::database::is_unique_violation(e))
-          return http::conflict("user '" + username + "' already exists");
+          return core::conflict("user '" + username + "' already exists");
         throw;
       }
       return user{username, who, stamp};
@@ -102,9 +102,9 @@ boost::asio::awaitable<db::result<user>> repository::create(std::string username
   });
 }
 
-boost::asio::awaitable<db::result<void>> repository::remove(std::string username) {
+boost::asio::awaitable<core::result<void>> repository::remove(std::string username) {
   return db_.run(
-      [&database = db_, username = std::move(username)](soci::session& sql) -> db::result<void> {
+      [&database = db_, username = std::move(username)](soci::session& sql) -> core::result<void> {
         db::database::write_transaction tr(database, sql);
         bool const pg = database.kind() == db::backend::postgresql;
         // Locking every admin row serialises concurrent deletions of admins, so
@@ -115,12 +115,12 @@ boost::asio::awaitable<db::result<void>> repository::remove(std::string username
                          << (pg ? " FOR UPDATE" : ""));
         for (auto const& name : rows) admins.push_back(name);
         bool const is_admin = std::find(admins.begin(), admins.end(), username) != admins.end();
-        if (is_admin && admins.size() == 1) return http::conflict("cannot delete the last admin");
+        if (is_admin && admins.size() == 1) return core::conflict("cannot delete the last admin");
         soci::statement st =
             (sql.prepare << "DELETE FROM users WHERE username = :u", soci::use(username));
         st.execute(true);
         if (st.get_affected_rows() == 0)
-          return http::not_found("user '" + username + "' not found");
+          return core::not_found("user '" + username + "' not found");
         tr.commit();
         return {};
       });
@@ -128,9 +128,9 @@ boost::asio::awaitable<db::result<void>> repository::remove(std::string username
 
 boost::system::result<std::optional<std::string>, std::string> repository::bootstrap_admin(
     std::optional<std::string> const& password) {
-  auto const stamp = util::format_rfc3339(now_());
-  auto const done = db_.pool().run_sync([&]() -> db::result<std::optional<std::string>> {
-    return db_.with_session([&](soci::session& sql) -> db::result<std::optional<std::string>> {
+  auto const stamp = util::format_rfc3339(clock_.wall());
+  auto const done = db_.pool().run_sync([&]() -> core::result<std::optional<std::string>> {
+    return db_.with_session([&](soci::session& sql) -> core::result<std::optional<std::string>> {
       long long count = 0;
       sql << "SELECT COUNT(*) FROM users", soci::into(count);
       if (count > 0) return std::optional<std::string>();

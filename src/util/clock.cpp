@@ -29,8 +29,12 @@ clock::steady_point fake_clock::steady() const noexcept {
 }
 
 clock::wall_point fake_clock::wall() const noexcept {
-  return wall_start_ + std::chrono::duration_cast<wall_point::duration>(
-                           std::chrono::nanoseconds(offset_.load()));
+  return wall_start_ +
+         std::chrono::duration_cast<wall_point::duration>(std::chrono::nanoseconds(offset_.load()));
+}
+
+void fake_clock::set(wall_point t) noexcept {
+  offset_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(t - wall_start_).count());
 }
 
 }  // namespace wsd::util

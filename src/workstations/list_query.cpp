@@ -3,13 +3,13 @@
 #include <array>
 #include <charconv>
 
-#include "wsd/http/query.hpp"
+#include "wsd/util/percent.hpp"
 
 namespace wsd::workstations {
 
 namespace {
 
-using errors = std::vector<http::field_error>;
+using errors = std::vector<core::field_error>;
 
 enum class param : std::uint8_t { status, tag, limit, offset };
 constexpr std::array<std::string_view, 4> param_names{"status", "tag", "limit", "offset"};
@@ -32,7 +32,7 @@ std::optional<std::uint64_t> parse_count(std::string_view text, std::uint64_t ma
 class query_parser {
  public:
   void add(std::string_view raw_name, std::string_view raw_value) {
-    auto const name = http::percent_decode(raw_name, scratch_);
+    auto const name = util::percent_decode(raw_name, scratch_);
     auto const which = name ? known_param(*name) : std::nullopt;
     if (!which) return;
     auto const index = static_cast<std::size_t>(*which);
@@ -44,7 +44,7 @@ class query_parser {
       return;
     }
     seen_[index] = true;
-    auto const value = http::percent_decode(raw_value, scratch_);
+    auto const value = util::percent_decode(raw_value, scratch_);
     if (!value) return fail(field, "has invalid percent-encoding");
     set(*which, field, *value);
   }
@@ -118,10 +118,10 @@ void append_number(std::string& out, std::uint64_t value) {
 
 }  // namespace
 
-std::string list_query::cache_key() const {
+std::string list_query::normalized() const {
   std::string key;
   key.reserve(64 + (tag ? tag->size() * 3 : 0));
-  key.append("workstations:list:limit=");
+  key.append("limit=");
   append_number(key, limit);
   key.append("&offset=");
   append_number(key, offset);
@@ -136,7 +136,7 @@ std::string list_query::cache_key() const {
   return key;
 }
 
-boost::system::result<list_query, std::vector<http::field_error>> parse_list_query(
+boost::system::result<list_query, std::vector<core::field_error>> parse_list_query(
     std::string_view raw_query) {
   query_parser parser;
   while (!raw_query.empty()) {

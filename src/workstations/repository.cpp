@@ -82,11 +82,11 @@ void write_tags(soci::session& sql, std::int64_t id, std::vector<std::string> co
         soci::use(key);
 }
 
-http::api_error name_taken(std::string const& name);
+core::error name_taken(std::string const& name);
 
-// Stores every field of `w`; the caller has found the row. 409 when the new
-// name is taken.
-std::optional<http::api_error> update(soci::session& sql, workstation const& w) {
+// Stores every field of `w`; the caller has found the row. conflict when
+// the new name is taken.
+std::optional<core::error> update(soci::session& sql, workstation const& w) {
   std::string const state(to_string(w.state));
   std::string const tags = tags_to_json(w.tags);
   int const port = w.port;
@@ -106,12 +106,12 @@ std::optional<http::api_error> update(soci::session& sql, workstation const& w) 
   return std::nullopt;
 }
 
-http::api_error name_taken(std::string const& name) {
-  return http::conflict("a workstation named '" + name + "' already exists");
+core::error name_taken(std::string const& name) {
+  return core::conflict("a workstation named '" + name + "' already exists");
 }
 
-http::api_error missing(std::int64_t id) {
-  return http::not_found("workstation " + std::to_string(id) + " not found");
+core::error missing(std::int64_t id) {
+  return core::not_found("workstation " + std::to_string(id) + " not found");
 }
 
 // One write transaction, with the Idempotency-Key protocol around it when
@@ -119,22 +119,29 @@ http::api_error missing(std::int64_t id) {
 // `write` runs and the key is completed with its answer in the same
 // transaction. A concurrent attempt that claimed the key first makes the
 // claim fail: then the transaction is rolled back and the key looked up again.
+workstation const* written(workstation const& w) noexcept {
+  return &w;
+}
+workstation const* written(nothing) noexcept {
+  return nullptr;
+}
+
 template <class T, class Write>
-db::result<write_result<T>> idempotent_write(db::database& db, soci::session& sql,
-                                             idempotency::in_flight& running, key const& idem,
-                                             std::chrono::system_clock::time_point now,
-                                             Write write) {
-  auto const ticket = idem ? running.begin(*idem) : std::nullopt;
+core::result<write_result<T>> idempotent_write(db::database& db, soci::session& sql,
+                                               idempotency::in_flight& running, key const& idem,
+                                               std::chrono::system_clock::time_point now,
+                                               Write write) {
+  auto const ticket = idem ? running.begin(idem->request) : std::nullopt;
   if (idem && !ticket)
-    return http::conflict("a request with this Idempotency-Key is still being processed");
+    return core::conflict("a request with this Idempotency-Key is still being processed");
   for (int attempt = 0;; ++attempt) {
     db::database::write_transaction tr(db, sql);
     if (idem) {
-      auto const stored = idempotency::find(sql, *idem, now);
+      auto const stored = idempotency::find(sql, idem->request, now);
       if (!stored) return stored.error();
       if (*stored) return write_result<T>{T{}, **stored};
       try {
-        idempotency::claim(sql, *idem, now);
+        idempotency::claim(sql, idem->request, now);
       } catch (soci::soci_error const& e) {
         if (attempt > 0 || !db::database::is_unique_violation(e)) throw;
         continue;
@@ -142,14 +149,11 @@ db::result<write_result<T>> idempotent_write(db::database& db, soci::session& sq
     }
     auto done = write(sql);
     if (!done) return done.error();
-    if (idem) idempotency::complete(sql, *idem, done->second);
+    if (idem) idempotency::complete(sql, idem->request, idem->answer(written(*done)));
     tr.commit();
-    return write_result<T>{std::move(done->first), std::nullopt};
+    return write_result<T>{std::move(*done), std::nullopt};
   }
 }
-
-template <class T>
-using written = db::result<std::pair<T, idempotency::answer>>;
 
 // Tells other instances on the same PostgreSQL database, on commit.
 void announce(db::database const& database, soci::session& sql, std::int64_t id) {
@@ -158,17 +162,17 @@ void announce(db::database const& database, soci::session& sql, std::int64_t id)
 
 }  // namespace
 
-repository::repository(db::database& db, clock_fn now)
-    : db_(db), now_(std::move(now)), running_(std::make_shared<idempotency::in_flight>()) {}
+repository::repository(db::database& db, util::clock const& clock)
+    : db_(db), clock_(clock), running_(std::make_shared<idempotency::in_flight>()) {}
 
-boost::asio::awaitable<db::result<write_result<workstation>>> repository::create(new_workstation in,
-                                                                                 key idem) {
-  auto const now = now_();
+boost::asio::awaitable<core::result<write_result<workstation>>> repository::create(
+    new_workstation in, key idem) {
+  auto const now = clock_.wall();
   return db_.run([&database = db_, running = running_, committed = committed_, in = std::move(in),
                   idem = std::move(idem),
-                  now](soci::session& sql) -> db::result<write_result<workstation>> {
+                  now](soci::session& sql) -> core::result<write_result<workstation>> {
     auto done = idempotent_write<workstation>(
-        database, sql, *running, idem, now, [&](soci::session& sql) -> written<workstation> {
+        database, sql, *running, idem, now, [&](soci::session& sql) -> core::result<workstation> {
           auto const stamp = util::format_rfc3339(now);
           workstation w{0,       in.name, in.host, in.port, in.state, in.description,
                         in.tags, 1,       stamp,   stamp};
@@ -190,24 +194,23 @@ boost::asio::awaitable<db::result<write_result<workstation>>> repository::create
           w.id = id;
           write_tags(sql, w.id, w.tags);
           announce(database, sql, w.id);
-          idempotency::answer a{201, to_json(w), "/api/workstations/" + std::to_string(id)};
-          return std::make_pair(std::move(w), std::move(a));
+          return w;
         });
     if (done && !done->replayed && committed) committed(done->value.id);
     return done;
   });
 }
 
-boost::asio::awaitable<db::result<workstation>> repository::get(std::int64_t id) {
-  return db_.run([id](soci::session& sql) -> db::result<workstation> {
+boost::asio::awaitable<core::result<workstation>> repository::get(std::int64_t id) {
+  return db_.run([id](soci::session& sql) -> core::result<workstation> {
     auto w = find(sql, id, false);
     if (!w) return missing(id);
     return std::move(*w);
   });
 }
 
-boost::asio::awaitable<db::result<page>> repository::list(list_query q) {
-  return db_.run([q = std::move(q)](soci::session& sql) -> db::result<page> {
+boost::asio::awaitable<core::result<page>> repository::list(list_query q) {
+  return db_.run([q = std::move(q)](soci::session& sql) -> core::result<page> {
     // The SQL text is made of constant pieces only; filters are bound.
     std::string where = " WHERE 1 = 1";
     std::string const state = q.state ? std::string(to_string(*q.state)) : std::string();
@@ -245,21 +248,19 @@ boost::asio::awaitable<db::result<page>> repository::list(list_query q) {
   });
 }
 
-boost::asio::awaitable<db::result<write_result<workstation>>> repository::patch(std::int64_t id,
-                                                                                workstation_patch p,
-                                                                                precondition check,
-                                                                                key idem) {
-  auto const now = now_();
+boost::asio::awaitable<core::result<write_result<workstation>>> repository::patch(
+    std::int64_t id, workstation_patch p, precondition check, key idem) {
+  auto const now = clock_.wall();
   return db_.run([&database = db_, running = running_, committed = committed_, id, p = std::move(p),
                   check = std::move(check), idem = std::move(idem),
-                  now](soci::session& sql) -> db::result<write_result<workstation>> {
+                  now](soci::session& sql) -> core::result<write_result<workstation>> {
     auto done = idempotent_write<workstation>(
-        database, sql, *running, idem, now, [&](soci::session& sql) -> written<workstation> {
+        database, sql, *running, idem, now, [&](soci::session& sql) -> core::result<workstation> {
           bool const pg = database.kind() == db::backend::postgresql;
           auto current = find(sql, id, pg);
           if (!current) return missing(id);
           if (check && !check(*current))
-            return http::precondition_failed("If-Match does not match the current ETag");
+            return core::precondition_failed("If-Match does not match the current ETag");
           auto updated = *current;
           apply(updated, p);
           if (updated != *current) {
@@ -269,22 +270,21 @@ boost::asio::awaitable<db::result<write_result<workstation>>> repository::patch(
             if (updated.tags != current->tags) write_tags(sql, id, updated.tags);
             announce(database, sql, id);
           }
-          idempotency::answer a{200, to_json(updated), {}};
-          return std::make_pair(std::move(updated), std::move(a));
+          return updated;
         });
     if (done && !done->replayed && committed) committed(id);
     return done;
   });
 }
 
-boost::asio::awaitable<db::result<write_result<nothing>>> repository::remove(std::int64_t id,
-                                                                             key idem) {
-  auto const now = now_();
+boost::asio::awaitable<core::result<write_result<nothing>>> repository::remove(std::int64_t id,
+                                                                               key idem) {
+  auto const now = clock_.wall();
   return db_.run([&database = db_, running = running_, committed = committed_, id,
                   idem = std::move(idem),
-                  now](soci::session& sql) -> db::result<write_result<nothing>> {
+                  now](soci::session& sql) -> core::result<write_result<nothing>> {
     auto done = idempotent_write<nothing>(
-        database, sql, *running, idem, now, [&](soci::session& sql) -> written<nothing> {
+        database, sql, *running, idem, now, [&](soci::session& sql) -> core::result<nothing> {
           long long const key = id;
           sql << "DELETE FROM workstation_tags WHERE workstation_id = :id", soci::use(key);
           soci::statement st =
@@ -292,16 +292,16 @@ boost::asio::awaitable<db::result<write_result<nothing>>> repository::remove(std
           st.execute(true);
           if (st.get_affected_rows() == 0) return missing(id);
           announce(database, sql, id);
-          return std::make_pair(nothing{}, idempotency::answer{204, {}, {}});
+          return nothing{};
         });
     if (done && !done->replayed && committed) committed(id);
     return done;
   });
 }
 
-boost::asio::awaitable<db::result<std::size_t>> repository::sweep_keys() {
-  auto const now = now_();
-  return db_.run([now](soci::session& sql) -> db::result<std::size_t> {
+boost::asio::awaitable<core::result<std::size_t>> repository::sweep_keys() {
+  auto const now = clock_.wall();
+  return db_.run([now](soci::session& sql) -> core::result<std::size_t> {
     return idempotency::sweep(sql, now);
   });
 }

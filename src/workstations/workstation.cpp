@@ -11,12 +11,12 @@
 
 #include <boost/json/value.hpp>
 
-#include "wsd/http/json_body.hpp"
+#include "wsd/util/json.hpp"
 
 namespace wsd::workstations {
 
 namespace json = boost::json;
-using errors = std::vector<http::field_error>;
+using errors = std::vector<core::field_error>;
 
 namespace {
 
@@ -319,26 +319,26 @@ void serialize(workstation const& w, std::string& out) {
   out.append("{\"id\":");
   append_number(out, w.id);
   out.append(",\"name\":");
-  http::append_json_string(out, w.name);
+  util::append_json_string(out, w.name);
   out.append(",\"host\":");
-  http::append_json_string(out, w.host);
+  util::append_json_string(out, w.host);
   out.append(",\"port\":");
   append_unsigned(out, w.port);
   out.append(",\"status\":\"");
   out.append(to_string(w.state));
   out.append("\",\"description\":");
-  http::append_json_string(out, w.description);
+  util::append_json_string(out, w.description);
   out.append(",\"tags\":[");
   for (std::size_t i = 0; i < w.tags.size(); ++i) {
     if (i != 0) out.push_back(',');
-    http::append_json_string(out, w.tags[i]);
+    util::append_json_string(out, w.tags[i]);
   }
   out.append("],\"version\":");
   append_number(out, w.version);
   out.append(",\"created_at\":");
-  http::append_json_string(out, w.created_at);
+  util::append_json_string(out, w.created_at);
   out.append(",\"updated_at\":");
-  http::append_json_string(out, w.updated_at);
+  util::append_json_string(out, w.updated_at);
   out.push_back('}');
 }
 
@@ -366,12 +366,6 @@ std::string list_to_json(std::span<workstation const> items, std::int64_t total,
   append_unsigned(out, offset);
   out.push_back('}');
   return out;
-}
-
-std::string item_cache_key(std::int64_t id) {
-  std::string key = "workstations:item:";
-  append_number(key, id);
-  return key;
 }
 
 std::optional<std::int64_t> parse_id(std::string_view text) noexcept {

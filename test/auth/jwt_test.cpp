@@ -1,8 +1,10 @@
 #include "wsd/auth/jwt.hpp"
 
 #include <doctest/doctest.h>
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include "wsd/util/clock.hpp"
 
 #include <array>
 #include <atomic>
@@ -19,15 +21,6 @@ namespace {
 
 constexpr std::string_view secret = "0123456789abcdefghijklmnopqrstuvwxyzABCD";
 constexpr std::int64_t t0 = 1'800'000'000;
-
-struct fake_clock {
-  std::shared_ptr<std::chrono::system_clock::time_point> now =
-      std::make_shared<std::chrono::system_clock::time_point>(std::chrono::seconds(t0));
-  auth::clock_fn fn() const {
-    return [now = now] { return *now; };
-  }
-  void advance(std::chrono::seconds d) const { *now += d; }
-};
 
 std::string b64url(std::string_view data) {
   static constexpr std::string_view alphabet =
@@ -89,8 +82,8 @@ std::string join(parts const& p) {
 
 TEST_SUITE("jwt") {
   TEST_CASE("issued tokens verify and carry their claims") {
-    fake_clock const clock;
-    auth::jwt_codec const codec(std::string(secret), 3600s, clock.fn());
+    wsd::util::fake_clock clock{std::chrono::sys_seconds(std::chrono::seconds(t0))};
+    auth::jwt_codec const codec(std::string(secret), 3600s, clock);
     CHECK(codec.ttl() == 3600s);
     auto const token = codec.issue("alice", auth::role::operator_);
     auto const verified = codec.verify(token);
@@ -122,8 +115,8 @@ TEST_SUITE("jwt") {
   }
 
   TEST_CASE("tokens expire at exp") {
-    fake_clock const clock;
-    auth::jwt_codec const codec(std::string(secret), 60s, clock.fn());
+    wsd::util::fake_clock clock{std::chrono::sys_seconds(std::chrono::seconds(t0))};
+    auth::jwt_codec const codec(std::string(secret), 60s, clock);
     auto const token = codec.issue("alice", auth::role::viewer);
     clock.advance(59s);
     CHECK(codec.verify(token).has_value());
@@ -151,8 +144,8 @@ TEST_SUITE("jwt") {
   }
 
   TEST_CASE("the header must say HS256, exactly") {
-    fake_clock const clock;
-    auth::jwt_codec const codec(std::string(secret), 60s, clock.fn());
+    wsd::util::fake_clock clock{std::chrono::sys_seconds(std::chrono::seconds(t0))};
+    auth::jwt_codec const codec(std::string(secret), 60s, clock);
     auto const body = payload(good_claims);
 
     SUBCASE("other key order and no typ are fine") {
@@ -187,8 +180,8 @@ TEST_SUITE("jwt") {
   }
 
   TEST_CASE("tampering and foreign secrets break the signature") {
-    fake_clock const clock;
-    auth::jwt_codec const codec(std::string(secret), 3600s, clock.fn());
+    wsd::util::fake_clock clock{std::chrono::sys_seconds(std::chrono::seconds(t0))};
+    auth::jwt_codec const codec(std::string(secret), 3600s, clock);
     auto const token = codec.issue("bob", auth::role::viewer);
 
     SUBCASE("payload raised to admin") {
@@ -211,7 +204,7 @@ TEST_SUITE("jwt") {
       CHECK(codec.verify(join(p)).error() == token_error::bad_signature);
     }
     SUBCASE("signed with another secret") {
-      auth::jwt_codec const other("another secret that is long enough, really", 3600s, clock.fn());
+      auth::jwt_codec const other("another secret that is long enough, really", 3600s, clock);
       CHECK(other.verify(token).error() == token_error::bad_signature);
       CHECK(codec.verify(other.issue("bob", auth::role::viewer)).error() ==
             token_error::bad_signature);
@@ -219,8 +212,8 @@ TEST_SUITE("jwt") {
   }
 
   TEST_CASE("claims are required and typed") {
-    fake_clock const clock;
-    auth::jwt_codec const codec(std::string(secret), 60s, clock.fn());
+    wsd::util::fake_clock clock{std::chrono::sys_seconds(std::chrono::seconds(t0))};
+    auth::jwt_codec const codec(std::string(secret), 60s, clock);
     auto const check = [&](std::string const& claims_json, token_error expected) {
       CAPTURE(claims_json);
       CHECK(codec.verify(craft(hs256, payload(claims_json))).error() == expected);
@@ -264,8 +257,8 @@ TEST_SUITE("jwt") {
   }
 
   TEST_CASE("the token's shape and encoding are strict") {
-    fake_clock const clock;
-    auth::jwt_codec const codec(std::string(secret), 60s, clock.fn());
+    wsd::util::fake_clock clock{std::chrono::sys_seconds(std::chrono::seconds(t0))};
+    auth::jwt_codec const codec(std::string(secret), 60s, clock);
     auto const token = codec.issue("carol", auth::role::viewer);
     auto const p = split(token);
     auto const malformed = [&](std::string const& bad) {
@@ -308,8 +301,8 @@ TEST_SUITE("jwt") {
   }
 
   TEST_CASE("tokens longer than 4096 bytes are refused") {
-    fake_clock const clock;
-    auth::jwt_codec const codec(std::string(secret), 60s, clock.fn());
+    wsd::util::fake_clock clock{std::chrono::sys_seconds(std::chrono::seconds(t0))};
+    auth::jwt_codec const codec(std::string(secret), 60s, clock);
     std::string largest_accepted;
     std::string smallest_refused;
     for (std::size_t n = 2900; n < 3200 && smallest_refused.empty(); ++n) {
@@ -329,9 +322,9 @@ TEST_SUITE("jwt") {
   }
 
   TEST_CASE("codecs with different secrets interleave on one thread") {
-    fake_clock const clock;
-    auth::jwt_codec const a(std::string(secret), 60s, clock.fn());
-    auth::jwt_codec const b("a completely different secret of 32+ bytes", 60s, clock.fn());
+    wsd::util::fake_clock clock{std::chrono::sys_seconds(std::chrono::seconds(t0))};
+    auth::jwt_codec const a(std::string(secret), 60s, clock);
+    auth::jwt_codec const b("a completely different secret of 32+ bytes", 60s, clock);
     auto const copy_of_a = a;
     auto const ta = a.issue("a", auth::role::viewer);
     auto const tb = b.issue("b", auth::role::viewer);
@@ -345,9 +338,9 @@ TEST_SUITE("jwt") {
   }
 
   TEST_CASE("verify is safe from several threads") {
-    fake_clock const clock;
-    auth::jwt_codec const codec(std::string(secret), 60s, clock.fn());
-    auth::jwt_codec const other("a completely different secret of 32+ bytes", 60s, clock.fn());
+    wsd::util::fake_clock clock{std::chrono::sys_seconds(std::chrono::seconds(t0))};
+    auth::jwt_codec const codec(std::string(secret), 60s, clock);
+    auth::jwt_codec const other("a completely different secret of 32+ bytes", 60s, clock);
     auto const token = codec.issue("dave", auth::role::admin);
     auto const foreign = other.issue("dave", auth::role::admin);
     std::atomic<int> wrong{0};

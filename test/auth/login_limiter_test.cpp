@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "wsd/util/clock.hpp"
+
 #include <memory>
 #include <string>
 #include <thread>
@@ -11,18 +13,6 @@ namespace auth = wsd::auth;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct fake_clock {
-  std::shared_ptr<std::chrono::steady_clock::time_point> now =
-      std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::hours(1000));
-  auth::login_limiter::steady_clock_fn fn() const {
-    return [now = now] { return *now; };
-  }
-  template <class Duration>
-  void advance(Duration d) const {
-    *now += d;
-  }
-};
 
 // What the login handler does: 429 while blocked, else check the password
 // (always wrong here) and record the failure.
@@ -36,8 +26,8 @@ unsigned attempt(auth::login_limiter& limiter, std::string_view user) {
 
 TEST_SUITE("login limiter") {
   TEST_CASE("max failures within the window block the name") {
-    fake_clock const clock;
-    auth::login_limiter limiter(5, 60s, clock.fn());
+    wsd::util::fake_clock clock;
+    auth::login_limiter limiter(5, 60s, clock);
     std::vector<unsigned> statuses;
     for (int i = 0; i < 8; ++i) {
       statuses.push_back(attempt(limiter, "alice"));
@@ -50,8 +40,8 @@ TEST_SUITE("login limiter") {
   }
 
   TEST_CASE("the block lasts until the oldest counted failure leaves the window") {
-    fake_clock const clock;
-    auth::login_limiter limiter(5, 60s, clock.fn());
+    wsd::util::fake_clock clock;
+    auth::login_limiter limiter(5, 60s, clock);
     for (int i = 0; i < 5; ++i) {  // failures at t = 0..4
       limiter.record_failure("alice");
       clock.advance(1s);
@@ -73,8 +63,8 @@ TEST_SUITE("login limiter") {
   }
 
   TEST_CASE("failures spread wider than the window never block") {
-    fake_clock const clock;
-    auth::login_limiter limiter(2, 60s, clock.fn());
+    wsd::util::fake_clock clock;
+    auth::login_limiter limiter(2, 60s, clock);
     for (int i = 0; i < 20; ++i) {
       CHECK(attempt(limiter, "alice") == 401);
       clock.advance(30s);  // at most two failures are ever within 60 s
@@ -82,8 +72,8 @@ TEST_SUITE("login limiter") {
   }
 
   TEST_CASE("a success clears the name's failures") {
-    fake_clock const clock;
-    auth::login_limiter limiter(5, 60s, clock.fn());
+    wsd::util::fake_clock clock;
+    auth::login_limiter limiter(5, 60s, clock);
     for (int i = 0; i < 5; ++i) limiter.record_failure("alice");
     limiter.record_success("alice");
     for (int i = 0; i < 4; ++i) limiter.record_failure("alice");
@@ -98,14 +88,14 @@ TEST_SUITE("login limiter") {
   }
 
   TEST_CASE("zero disables the limit") {
-    fake_clock const clock;
-    auth::login_limiter limiter(0, 10s, clock.fn());
+    wsd::util::fake_clock clock;
+    auth::login_limiter limiter(0, 10s, clock);
     for (int i = 0; i < 10; ++i) CHECK(attempt(limiter, "alice") == 401);
   }
 
   TEST_CASE("one allowed failure blocks after the first") {
-    fake_clock const clock;
-    auth::login_limiter limiter(1, 10s, clock.fn());
+    wsd::util::fake_clock clock;
+    auth::login_limiter limiter(1, 10s, clock);
     CHECK(attempt(limiter, "alice") == 401);
     CHECK(attempt(limiter, "alice") == 429);
     CHECK(limiter.retry_after("alice") == 10s);
@@ -114,29 +104,29 @@ TEST_SUITE("login limiter") {
   }
 
   TEST_CASE("memory stays bounded") {
-    fake_clock const clock;
+    wsd::util::fake_clock clock;
     SUBCASE("many names") {
-      auth::login_limiter limiter(5, 60s, clock.fn(), 100);
+      auth::login_limiter limiter(5, 60s, clock, 100);
       for (int i = 0; i < 1000; ++i) limiter.record_failure("user" + std::to_string(i));
       CHECK(limiter.tracked() == 100);
       CHECK(limiter.retry_after("user999") == std::nullopt);
     }
     SUBCASE("names whose failures left the window are dropped first") {
-      auth::login_limiter limiter(5, 60s, clock.fn(), 10);
+      auth::login_limiter limiter(5, 60s, clock, 10);
       for (int i = 0; i < 10; ++i) limiter.record_failure("user" + std::to_string(i));
       clock.advance(60s);
       limiter.record_failure("late");
       CHECK(limiter.tracked() == 1);
     }
     SUBCASE("a blocked name survives a flood of other names") {
-      auth::login_limiter limiter(5, 60s, clock.fn(), 50);
+      auth::login_limiter limiter(5, 60s, clock, 50);
       for (int i = 0; i < 6; ++i) limiter.record_failure("victim");
       for (int i = 0; i < 1000; ++i) limiter.record_failure("flood" + std::to_string(i));
       CHECK(limiter.tracked() == 50);
       CHECK(limiter.retry_after("victim"));
     }
     SUBCASE("oversized names share one entry") {
-      auth::login_limiter limiter(5, 60s, clock.fn());
+      auth::login_limiter limiter(5, 60s, clock);
       auto const long_name = std::string(100000, 'x');
       for (int i = 0; i < 6; ++i) limiter.record_failure(long_name + std::to_string(i));
       CHECK(limiter.tracked() == 1);
@@ -145,8 +135,8 @@ TEST_SUITE("login limiter") {
   }
 
   TEST_CASE("concurrent failures are all counted") {
-    fake_clock const clock;
-    auth::login_limiter limiter(401, 60s, clock.fn());
+    wsd::util::fake_clock clock;
+    auth::login_limiter limiter(401, 60s, clock);
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t) {
       threads.emplace_back([&] {

@@ -81,13 +81,14 @@ TEST_SUITE("password") {
   }
 
   TEST_CASE("an unknown user costs as much as a wrong password") {
+    // Equal cost comes from equal parameters: the dummy hash has those of
+    // every fresh hash (a static_assert in password.cpp pins them), so only
+    // a lower bound is measured here, which a loaded machine cannot break.
     auto const encoded = auth::hash_password("secret password");
-    auto const wrong = fastest_of_three([&] { CHECK_FALSE(auth::verify_password("x", encoded)); });
+    CHECK(encoded.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
     auto const burn = fastest_of_three([] { auth::burn_verify_time("x"); });
     // A malformed dummy would return in microseconds; argon2 takes milliseconds.
     CHECK(burn > std::chrono::milliseconds(1));
-    CHECK(burn * 3 > wrong);
-    CHECK(wrong * 3 > burn);
   }
 
   TEST_CASE("random passwords are URL-safe and differ") {

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "wsd/util/clock.hpp"
+
 #include <atomic>
 #include <memory>
 #include <string>
@@ -14,15 +16,6 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr std::int64_t t0 = 1'800'000'000;
-
-struct fake_clock {
-  std::shared_ptr<std::chrono::system_clock::time_point> now =
-      std::make_shared<std::chrono::system_clock::time_point>(std::chrono::seconds(t0));
-  auth::clock_fn fn() const {
-    return [now = now] { return *now; };
-  }
-  void advance(std::chrono::seconds d) const { *now += d; }
-};
 
 auth::claims claims_for(std::string sub, std::int64_t exp) {
   return {std::move(sub), auth::role::viewer, t0, exp};
@@ -37,8 +30,8 @@ std::string token(int i) {
 
 TEST_SUITE("token cache") {
   TEST_CASE("hits return the stored claims, misses nothing") {
-    fake_clock const clock;
-    auth::token_cache cache(100, clock.fn());
+    wsd::util::fake_clock clock{std::chrono::sys_seconds(std::chrono::seconds(t0))};
+    auth::token_cache cache(100, clock);
     CHECK_FALSE(cache.find(token(1)));
     cache.insert(token(1), claims_for("alice", t0 + 60));
     auto const hit = cache.find(token(1));
@@ -64,8 +57,8 @@ TEST_SUITE("token cache") {
   }
 
   TEST_CASE("keys differing only before the hashed tail are distinct") {
-    fake_clock const clock;
-    auth::token_cache cache(100, clock.fn());
+    wsd::util::fake_clock clock{std::chrono::sys_seconds(std::chrono::seconds(t0))};
+    auth::token_cache cache(100, clock);
     auto const tail = std::string(64, 's');
     cache.insert("aaa." + tail, claims_for("a", t0 + 60));
     CHECK(cache.find("aaa." + tail)->sub == "a");
@@ -76,8 +69,8 @@ TEST_SUITE("token cache") {
   }
 
   TEST_CASE("entries expire at exp") {
-    fake_clock const clock;
-    auth::token_cache cache(100, clock.fn());
+    wsd::util::fake_clock clock{std::chrono::sys_seconds(std::chrono::seconds(t0))};
+    auth::token_cache cache(100, clock);
     cache.insert(token(1), claims_for("alice", t0 + 10));
     clock.advance(9s);
     CHECK(cache.find(token(1)));
@@ -93,9 +86,9 @@ TEST_SUITE("token cache") {
   }
 
   TEST_CASE("the bound is respected") {
-    fake_clock const clock;
+    wsd::util::fake_clock clock{std::chrono::sys_seconds(std::chrono::seconds(t0))};
     SUBCASE("small cache") {
-      auth::token_cache cache(64, clock.fn());
+      auth::token_cache cache(64, clock);
       CHECK(cache.capacity() == 64);
       for (int i = 0; i < 1000; ++i) {
         cache.insert(token(i), claims_for("u", t0 + 60));
@@ -105,7 +98,7 @@ TEST_SUITE("token cache") {
       CHECK(cache.size() == 64);
     }
     SUBCASE("sharded cache") {
-      auth::token_cache cache(20000, clock.fn());
+      auth::token_cache cache(20000, clock);
       CHECK(cache.capacity() <= 20000);
       CHECK(cache.capacity() > 19000);
       for (int i = 0; i < 30000; ++i) cache.insert(token(i), claims_for("u", t0 + 60));
@@ -114,7 +107,7 @@ TEST_SUITE("token cache") {
       CHECK(cache.find(token(29999)));
     }
     SUBCASE("zero entries stores nothing") {
-      auth::token_cache cache(0, clock.fn());
+      auth::token_cache cache(0, clock);
       cache.insert(token(1), claims_for("u", t0 + 60));
       CHECK(cache.size() == 0);
       CHECK_FALSE(cache.find(token(1)));
@@ -122,8 +115,8 @@ TEST_SUITE("token cache") {
   }
 
   TEST_CASE("a full cache drops expired entries first, then the soonest to expire") {
-    fake_clock const clock;
-    auth::token_cache cache(4, clock.fn());
+    wsd::util::fake_clock clock{std::chrono::sys_seconds(std::chrono::seconds(t0))};
+    auth::token_cache cache(4, clock);
     cache.insert(token(1), claims_for("short", t0 + 5));
     cache.insert(token(2), claims_for("soonest live", t0 + 50));
     cache.insert(token(3), claims_for("c", t0 + 100));
@@ -140,8 +133,8 @@ TEST_SUITE("token cache") {
   }
 
   TEST_CASE("concurrent finds and inserts") {
-    fake_clock const clock;
-    auth::token_cache cache(4096, clock.fn());
+    wsd::util::fake_clock clock{std::chrono::sys_seconds(std::chrono::seconds(t0))};
+    auth::token_cache cache(4096, clock);
     std::atomic<int> wrong{0};
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t) {
@@ -162,9 +155,9 @@ TEST_SUITE("token cache") {
   }
 
   TEST_CASE("the verifier answers from the cache and fills it") {
-    fake_clock const clock;
-    auth::jwt_codec const codec("0123456789abcdefghijklmnopqrstuvwxyzABCD", 60s, clock.fn());
-    auth::token_cache cache(100, clock.fn());
+    wsd::util::fake_clock clock{std::chrono::sys_seconds(std::chrono::seconds(t0))};
+    auth::jwt_codec const codec("0123456789abcdefghijklmnopqrstuvwxyzABCD", 60s, clock);
+    auth::token_cache cache(100, clock);
     auth::token_verifier const verifier(codec, cache);
     auto const token = codec.issue("alice", auth::role::admin);
 

@@ -55,7 +55,7 @@ wsd::cache::options small_options() {
 class harness {
  public:
   explicit harness(wsd::cache::options opts = small_options())
-      : cache(ioc.get_executor(), opts, [this] { return now(); }) {
+      : cache(ioc.get_executor(), opts, clock_) {
     for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { ioc.run(); });
   }
   harness(harness const&) = delete;
@@ -66,10 +66,7 @@ class harness {
     for (auto& t : threads_) t.join();
   }
 
-  wsd::cache::clock::time_point now() const {
-    return wsd::cache::clock::time_point{} + std::chrono::nanoseconds(offset_ns_.load());
-  }
-  void advance(std::chrono::nanoseconds d) { offset_ns_ += d.count(); }
+  void advance(std::chrono::nanoseconds d) { clock_.advance(d); }
 
   // Runs a coroutine on a fresh strand, like a connection's, and waits for it.
   template <typename T>
@@ -87,7 +84,7 @@ class harness {
   asio::io_context ioc{2};
 
  private:
-  std::atomic<std::int64_t> offset_ns_{1'000'000'000'000};
+  wsd::util::fake_clock clock_;
   asio::executor_work_guard<asio::io_context::executor_type> work_{ioc.get_executor()};
 
  public:
@@ -276,13 +273,13 @@ TEST_SUITE("sharded cache") {
     SUBCASE("an error value") {
       std::vector<std::future<observed>> gets;
       for (int i = 0; i < n; ++i)
-        gets.push_back(spawn_get(h, key, counting(calls, wsd::http::internal_error("db"), &g)));
+        gets.push_back(spawn_get(h, key, counting(calls, wsd::core::internal("db"), &g)));
       REQUIRE(wait_for_misses(h, n));
       g.open();
       for (auto& f : gets) {
         auto const o = f.get();
         REQUIRE(o.result.has_error());
-        CHECK(o.result.error().status == 500);
+        CHECK(o.result.error().code == wsd::core::errc::internal);
         CHECK(o.result.error().message == "db");
         CHECK(o.on_own_strand);
       }
@@ -290,15 +287,15 @@ TEST_SUITE("sharded cache") {
     SUBCASE("a 503 with no entry held") {
       std::vector<std::future<observed>> gets;
       for (int i = 0; i < n; ++i) {
-        gets.push_back(spawn_get(
-            h, key, counting(calls, wsd::http::service_unavailable("breaker open", 5), &g)));
+        gets.push_back(
+            spawn_get(h, key, counting(calls, wsd::core::unavailable("breaker open", 5s), &g)));
       }
       REQUIRE(wait_for_misses(h, n));
       g.open();
       for (auto& f : gets) {
         auto const o = f.get();
         REQUIRE(o.result.has_error());
-        CHECK(o.result.error().status == 503);
+        CHECK(o.result.error().code == wsd::core::errc::unavailable);
       }
     }
     SUBCASE("a throwing loader: its caller gets the exception, the waiters a 500") {
@@ -316,7 +313,8 @@ TEST_SUITE("sharded cache") {
       for (auto& f : gets) {
         auto const o = f.get();
         thrown += o.exception == "boom";
-        failed += o.exception.empty() && o.result.has_error() && o.result.error().status == 500 &&
+        failed += o.exception.empty() && o.result.has_error() &&
+                  o.result.error().code == wsd::core::errc::internal &&
                   o.result.error().message == "load failed";
       }
       CHECK(thrown == 1);
@@ -325,7 +323,7 @@ TEST_SUITE("sharded cache") {
     SUBCASE("a loader answering a null entry") {
       auto const r = get_now(h, key, counting(calls, entry_ptr{}));
       REQUIRE(r.has_error());
-      CHECK(r.error().status == 500);
+      CHECK(r.error().code == wsd::core::errc::internal);
     }
     CHECK(calls == 1);
     CHECK(h.run(h.stats()).total.entries == 0);
@@ -377,8 +375,8 @@ TEST_SUITE("sharded cache") {
       gate g(h.ioc);
       std::vector<std::future<observed>> gets;
       for (int i = 0; i < 5; ++i) {
-        gets.push_back(spawn_get(
-            h, key, counting(calls, wsd::http::service_unavailable("breaker open", 5), &g)));
+        gets.push_back(
+            spawn_get(h, key, counting(calls, wsd::core::unavailable("breaker open", 5s), &g)));
       }
       REQUIRE(wait_for_misses(h, 6));
       g.open();
@@ -392,20 +390,20 @@ TEST_SUITE("sharded cache") {
       CHECK(h.run(h.stats()).total.stale == 5);
     }
     SUBCASE("on a 504 too") {
-      auto const r = get_now(h, key, counting(calls, wsd::http::gateway_timeout("slow db")));
+      auto const r = get_now(h, key, counting(calls, wsd::core::timeout("slow db")));
       REQUIRE(r.has_value());
       CHECK(r->how == outcome::stale);
     }
     SUBCASE("but not on other errors") {
-      auto const r = get_now(h, key, counting(calls, wsd::http::internal_error("bug")));
+      auto const r = get_now(h, key, counting(calls, wsd::core::internal("bug")));
       REQUIRE(r.has_error());
-      CHECK(r.error().status == 500);
+      CHECK(r.error().code == wsd::core::errc::internal);
     }
     SUBCASE("and not beyond max_stale") {
       h.advance(25s);  // 40 s old
-      auto const r = get_now(h, key, counting(calls, wsd::http::service_unavailable("down", 5)));
+      auto const r = get_now(h, key, counting(calls, wsd::core::unavailable("down", 5s)));
       REQUIRE(r.has_error());
-      CHECK(r.error().status == 503);
+      CHECK(r.error().code == wsd::core::errc::unavailable);
     }
     SUBCASE("never as fresh: a successful load replaces it") {
       auto const r = get_now(h, key, counting(calls, make_entry("new")));

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "wsd/util/clock.hpp"
+
 #include <atomic>
 #include <latch>
 #include <memory>
@@ -16,27 +18,13 @@ using db::breaker_state;
 
 namespace {
 
-// Both clocks of the breaker, moved by hand.
-struct fake_clocks {
-  std::shared_ptr<std::chrono::steady_clock::time_point> steady =
-      std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::hours(1000));
-  // 2026-11-24T04:30:00Z
-  std::shared_ptr<std::chrono::system_clock::time_point> wall =
-      std::make_shared<std::chrono::system_clock::time_point>(
-          std::chrono::sys_days{std::chrono::year{2026} / 11 / 24} + 4h + 30min);
-
-  template <class Duration>
-  void advance(Duration d) const {
-    *steady += d;
-    *wall += d;
-  }
-
+// The breaker's clock, moved by hand, and a breaker on it.
+struct fake_clocks : wsd::util::fake_clock {
   std::unique_ptr<db::circuit_breaker> make(unsigned threshold = 3,
                                             std::chrono::seconds window = 60s,
                                             std::chrono::seconds open = 60s) const {
-    return std::make_unique<db::circuit_breaker>(
-        db::breaker_settings{threshold, window, open}, [s = steady] { return *s; },
-        [w = wall] { return *w; });
+    return std::make_unique<db::circuit_breaker>(db::breaker_settings{threshold, window, open},
+                                                 *this);
   }
 };
 
@@ -81,7 +69,7 @@ TEST_SUITE("circuit breaker") {
   }
 
   TEST_CASE("a new breaker is closed and lets calls through") {
-    fake_clocks const clocks;
+    fake_clocks clocks;
     auto const b = clocks.make();
     auto const s = b->read();
     CHECK(s.state == breaker_state::closed);
@@ -97,7 +85,7 @@ TEST_SUITE("circuit breaker") {
   }
 
   TEST_CASE("threshold failures within the window open the breaker") {
-    fake_clocks const clocks;
+    fake_clocks clocks;
     auto const b = clocks.make();
     fail(*b);
     clocks.advance(20s);
@@ -105,7 +93,7 @@ TEST_SUITE("circuit breaker") {
     CHECK(b->state() == breaker_state::closed);
     CHECK(b->read().failures == 2);
     clocks.advance(39s);  // the first failure is 59 s old
-    auto const wall_at_open = *clocks.wall;
+    auto const wall_at_open = clocks.wall();
     fail(*b);
     auto const s = b->read();
     CHECK(s.state == breaker_state::open);
@@ -117,7 +105,7 @@ TEST_SUITE("circuit breaker") {
   }
 
   TEST_CASE("failures spread wider than the window never open it") {
-    fake_clocks const clocks;
+    fake_clocks clocks;
     auto const b = clocks.make();
     for (int i = 0; i < 10; ++i) {
       fail(*b);
@@ -131,7 +119,7 @@ TEST_SUITE("circuit breaker") {
   }
 
   TEST_CASE("a success between failures does not clear them") {
-    fake_clocks const clocks;
+    fake_clocks clocks;
     auto const b = clocks.make();
     fail(*b);
     succeed(*b);
@@ -143,7 +131,7 @@ TEST_SUITE("circuit breaker") {
   }
 
   TEST_CASE("a threshold of one opens on the first failure, zero is taken as one") {
-    fake_clocks const clocks;
+    fake_clocks clocks;
     for (unsigned const threshold : {0U, 1U}) {
       CAPTURE(threshold);
       auto const b = clocks.make(threshold);
@@ -154,7 +142,7 @@ TEST_SUITE("circuit breaker") {
   }
 
   TEST_CASE("open refuses every call with a Retry-After that counts down") {
-    fake_clocks const clocks;
+    fake_clocks clocks;
     auto const b = opened(clocks);
     CHECK(refusal(*b) == 60s);
     clocks.advance(500ms);
@@ -171,7 +159,7 @@ TEST_SUITE("circuit breaker") {
   }
 
   TEST_CASE("after the open period exactly one probe goes through") {
-    fake_clocks const clocks;
+    fake_clocks clocks;
     auto const b = opened(clocks);
     clocks.advance(60s);
     // Reported as half_open before anyone probed: the next call would probe.
@@ -209,7 +197,7 @@ TEST_SUITE("circuit breaker") {
     }
 
     SUBCASE("its failure opens the breaker again for a fresh period") {
-      auto const wall_at_failure = *clocks.wall;
+      auto const wall_at_failure = clocks.wall();
       b->on_failure(std::move(*probe));
       auto const s = b->read();
       CHECK(s.state == breaker_state::open);
@@ -265,7 +253,7 @@ TEST_SUITE("circuit breaker") {
   }
 
   TEST_CASE("reset closes the breaker from any state and keeps the history") {
-    fake_clocks const clocks;
+    fake_clocks clocks;
     auto const b = opened(clocks);
     auto const first_opened = b->read().last_opened_at;
 
@@ -296,7 +284,7 @@ TEST_SUITE("circuit breaker") {
   }
 
   TEST_CASE("reset in closed forgets the failures") {
-    fake_clocks const clocks;
+    fake_clocks clocks;
     auto const b = clocks.make();
     fail(*b);
     fail(*b);
@@ -309,7 +297,7 @@ TEST_SUITE("circuit breaker") {
   }
 
   TEST_CASE("results of calls admitted before the breaker opened change nothing") {
-    fake_clocks const clocks;
+    fake_clocks clocks;
     auto const b = clocks.make();
     auto late_failure = b->acquire();
     auto late_success = b->acquire();
@@ -353,7 +341,7 @@ TEST_SUITE("circuit breaker") {
   }
 
   TEST_CASE("an older probe's result does not count for a newer probe") {
-    fake_clocks const clocks;
+    fake_clocks clocks;
     auto const b = opened(clocks);
     clocks.advance(60s);
     auto old_probe = b->acquire();
@@ -388,7 +376,7 @@ TEST_SUITE("circuit breaker") {
   }
 
   TEST_CASE("racing threads get exactly one probe") {
-    fake_clocks const clocks;
+    fake_clocks clocks;
     auto const b = clocks.make();
     constexpr int threads = 8;
     for (int round = 0; round < 50; ++round) {
@@ -426,7 +414,7 @@ TEST_SUITE("circuit breaker") {
   }
 
   TEST_CASE("concurrent failures open the breaker once") {
-    fake_clocks const clocks;
+    fake_clocks clocks;
     auto const b = clocks.make();
     constexpr int threads = 8;
     std::vector<db::circuit_breaker::permit> permits;
@@ -453,13 +441,13 @@ TEST_SUITE("circuit breaker") {
   }
 
   TEST_CASE("a refusal throws from value()") {
-    fake_clocks const clocks;
+    fake_clocks clocks;
     auto const b = opened(clocks);
     CHECK_THROWS_AS(static_cast<void>(b->acquire().value()), std::runtime_error);
   }
 
   TEST_CASE("metrics JSON") {
-    fake_clocks const clocks;
+    fake_clocks clocks;
     auto const b = clocks.make();
     CHECK(db::to_json(b->read()) ==
           R"({"state":"closed","failures":0,"opened_count":0,"last_opened_at":null})");

@@ -34,17 +34,14 @@ TEST_SUITE("router") {
            {"/nope", "/health/", "/api/workstations/1/x", "/api/workstations/", "", "health"}) {
         auto m = r.find(method::get, p);
         REQUIRE(m.has_error());
-        CHECK(m.error().status == 404);
+        CHECK(m.error().code == wsd::core::errc::not_found);
       }
     }
     SUBCASE("known path, other method is 405 with Allow") {
       auto m = r.find(method::del, "/api/workstations/1");
       REQUIRE(m.has_error());
-      CHECK(m.error().status == 405);
-      auto const& h = m.error().headers;
-      REQUIRE(h.size() == 1);
-      CHECK(h[0].first == "Allow");
-      CHECK(h[0].second == "GET, HEAD, PATCH");
+      CHECK(m.error().code == wsd::core::errc::method_not_allowed);
+      CHECK(m.error().allow == "GET, HEAD, PATCH");
     }
   }
 }

@@ -14,9 +14,11 @@
 #include <vector>
 
 #include <doctest/doctest.h>
+
 #include <soci/soci.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include "wsd/util/clock.hpp"
 
 #include "support/await.hpp"
 #include "support/scratch_store.hpp"
@@ -31,6 +33,7 @@ namespace asio = boost::asio;
 namespace db = wsd::db;
 namespace idem = wsd::idempotency;
 namespace ws = wsd::workstations;
+namespace core = wsd::core;
 using wsd::test::await;
 using wsd::test::eventually;
 using wsd::test::on_each_backend;
@@ -47,19 +50,19 @@ struct instance {
   explicit instance(std::string const& url, unsigned pool_size = 2)
       : database(wsd::config::db_settings{url, pool_size, 5000ms}, wsd::config::breaker_settings{},
                  metrics),
-        repo(database, [this] { return now.load(); }) {
+        repo(database, clock) {
     auto const opened = database.open();
     REQUIRE_MESSAGE(opened.has_value(), "open " << url << ": " << opened.error());
   }
 
-  std::atomic<std::chrono::system_clock::time_point> now{start_time};
+  wsd::util::fake_clock clock{start_time};
   wsd::metrics::registry metrics;
   db::database database;
   ws::repository repo;
 };
 
-using created = db::result<ws::write_result<ws::workstation>>;
-using removed = db::result<ws::write_result<ws::nothing>>;
+using created = core::result<ws::write_result<ws::workstation>>;
+using removed = core::result<ws::write_result<ws::nothing>>;
 
 ws::new_workstation machine(std::string name, std::uint16_t port = 5985) {
   return ws::new_workstation{std::move(name), "10.0.0.1", port, ws::status::offline, "", {}};
@@ -71,8 +74,20 @@ std::string body_of(std::string const& name, std::uint16_t port = 5985) {
   return R"({"name":")" + name + R"(","host":"10.0.0.1","port":)" + std::to_string(port) + "}";
 }
 
-idem::request post_key(std::string const& user, std::string const& key, std::string const& body) {
-  return idem::make_request(user, key, "POST", collection, body);
+// An Idempotency-Key with the answer the API would store for its write.
+ws::key keyed(idem::request r) {
+  auto const method = r.method;
+  return ws::idempotent{
+      std::move(r), [method](ws::workstation const* w) {
+        if (!w) return idem::answer{204, {}, {}};
+        if (method == "POST")
+          return idem::answer{201, ws::to_json(*w), "/api/workstations/" + std::to_string(w->id)};
+        return idem::answer{200, ws::to_json(*w), {}};
+      }};
+}
+
+ws::key post_key(std::string const& user, std::string const& key, std::string const& body) {
+  return keyed(idem::make_request(user, key, "POST", collection, body));
 }
 
 std::string item_path(std::int64_t id) {
@@ -86,8 +101,8 @@ ws::workstation_patch port_patch(std::uint16_t port) {
 }
 
 template <class T>
-unsigned status_of(db::result<T> const& r) {
-  return r.has_error() ? r.error().status : 200;
+std::string_view code_of(core::result<T> const& r) {
+  return r.has_error() ? core::to_string(r.error().code) : "ok";
 }
 
 long long count_rows(scratch_store const& store, std::string const& table) {
@@ -105,7 +120,8 @@ std::set<std::string> stored_keys(scratch_store const& store) {
 
 // Fresh (not replayed) creation, or a failed test case.
 ws::workstation fresh(created const& r) {
-  REQUIRE_MESSAGE(r.has_value(), "create failed: " << r.error().status << " " << r.error().message);
+  REQUIRE_MESSAGE(r.has_value(),
+                  "create failed: " << core::to_string(r.error().code) << " " << r.error().message);
   REQUIRE_FALSE(r->replayed.has_value());
   return r->value;
 }
@@ -188,8 +204,8 @@ TEST_SUITE("idempotency store") {
 
       auto check_refused = [&](auto const& r) {
         REQUIRE(r.has_error());
-        CHECK(r.error().status == 422);
-        CHECK(r.error().code() == "validation_failed");
+        CHECK(r.error().code == core::errc::validation_failed);
+        CHECK(r.error().code == core::errc::validation_failed);
         REQUIRE(r.error().details.size() == 1);
         CHECK(r.error().details[0].field == "Idempotency-Key");
       };
@@ -200,14 +216,14 @@ TEST_SUITE("idempotency store") {
       }
       SUBCASE("another method and path") {
         auto const path = item_path(first.id);
-        check_refused(await(
-            node.repo.remove(first.id, idem::make_request("alice", "k", "DELETE", path, ""))));
+        check_refused(await(node.repo.remove(
+            first.id, keyed(idem::make_request("alice", "k", "DELETE", path, "")))));
         CHECK(await(node.repo.get(first.id)).has_value());
       }
       SUBCASE("another path, same method and body") {
         auto const body = body_of("ws-a");
         check_refused(await(node.repo.create(
-            machine("ws-a"), idem::make_request("alice", "k", "POST", "/api/other", body))));
+            machine("ws-a"), keyed(idem::make_request("alice", "k", "POST", "/api/other", body)))));
       }
       CHECK(count_rows(store, "idempotency_keys") == 1);
     });
@@ -226,7 +242,7 @@ TEST_SUITE("idempotency store") {
       // write runs, and the name is taken.
       auto const carol =
           await(node.repo.create(machine("ws-a"), post_key("carol", "k", body_of("ws-a"))));
-      CHECK(status_of(carol) == 409);
+      CHECK(code_of(carol) == "conflict");
       CHECK(count_rows(store, "workstations") == 2);
       // Carol's failed write stored no key.
       CHECK(count_rows(store, "idempotency_keys") == 2);
@@ -238,7 +254,8 @@ TEST_SUITE("idempotency store") {
       instance node(store.url());
       auto const w = fresh(await(node.repo.create(machine("ws-a"))));
       auto const path = item_path(w.id);
-      auto const patch_key = idem::make_request("alice", "p", "PATCH", path, R"({"port":22})");
+      auto const patch_key =
+          keyed(idem::make_request("alice", "p", "PATCH", path, R"({"port":22})"));
 
       auto const patched = await(node.repo.patch(w.id, port_patch(22), {}, patch_key));
       REQUIRE(patched.has_value());
@@ -260,7 +277,7 @@ TEST_SUITE("idempotency store") {
       CHECK(now->port == 23);
       CHECK(now->version == 3);
 
-      auto const remove_key = idem::make_request("alice", "d", "DELETE", path, "");
+      auto const remove_key = keyed(idem::make_request("alice", "d", "DELETE", path, ""));
       auto const gone = await(node.repo.remove(w.id, remove_key));
       REQUIRE(gone.has_value());
       CHECK_FALSE(gone->replayed.has_value());
@@ -271,7 +288,7 @@ TEST_SUITE("idempotency store") {
       CHECK(gone_again->replayed->body.empty());
       CHECK(gone_again->replayed->location.empty());
       // Without the key the same DELETE is a 404.
-      CHECK(status_of(await(node.repo.remove(w.id))) == 404);
+      CHECK(code_of(await(node.repo.remove(w.id))) == "not_found");
     });
   }
 
@@ -280,12 +297,12 @@ TEST_SUITE("idempotency store") {
       instance node(store.url());
       fresh(await(node.repo.create(machine("ws-a"))));
       auto const key = post_key("alice", "k", body_of("ws-a", 1));
-      CHECK(status_of(await(node.repo.create(machine("ws-a", 1), key))) == 409);
+      CHECK(code_of(await(node.repo.create(machine("ws-a", 1), key))) == "conflict");
       CHECK(count_rows(store, "idempotency_keys") == 0);
       auto const removed_patch = await(node.repo.patch(
           424242, port_patch(1), {},
-          idem::make_request("alice", "p", "PATCH", item_path(424242), R"({"port":1})")));
-      CHECK(status_of(removed_patch) == 404);
+          keyed(idem::make_request("alice", "p", "PATCH", item_path(424242), R"({"port":1})"))));
+      CHECK(code_of(removed_patch) == "not_found");
       CHECK(count_rows(store, "idempotency_keys") == 0);
     });
   }
@@ -297,14 +314,14 @@ TEST_SUITE("idempotency store") {
       auto const first = fresh(await(node.repo.create(machine("ws-a"), key)));
       CHECK(await(node.repo.remove(first.id)).has_value());
 
-      node.now = start_time + 24h - 1s;
+      node.clock.set(start_time + 24h - 1s);
       auto const kept = await(node.repo.create(machine("ws-a"), key));
       REQUIRE(kept.has_value());
       REQUIRE(kept->replayed.has_value());
       CHECK(kept->replayed->body == ws::to_json(first));
       CHECK(count_rows(store, "workstations") == 0);
 
-      node.now = start_time + 24h + 1s;
+      node.clock.set(start_time + 24h + 1s);
       auto const second = fresh(await(node.repo.create(machine("ws-a"), key)));
       CHECK(second.id != first.id);
       CHECK(count_rows(store, "workstations") == 1);
@@ -317,7 +334,7 @@ TEST_SUITE("idempotency store") {
       CHECK(replay->replayed->body == ws::to_json(second));
 
       SUBCASE("an expired key may be reused for another request") {
-        node.now = start_time + 48h + 2s;
+        node.clock.set(start_time + 48h + 2s);
         auto const other = post_key("alice", "k", body_of("ws-b"));
         fresh(await(node.repo.create(machine("ws-b"), other)));
         CHECK(count_rows(store, "workstations") == 2);
@@ -329,11 +346,11 @@ TEST_SUITE("idempotency store") {
     on_each_backend([](scratch_store const& store) {
       instance node(store.url());
       fresh(await(node.repo.create(machine("ws-a"), post_key("alice", "old", body_of("ws-a")))));
-      node.now = start_time + 2h;
+      node.clock.set(start_time + 2h);
       fresh(await(node.repo.create(machine("ws-b"), post_key("alice", "new", body_of("ws-b")))));
 
       auto sweep = [&](std::chrono::system_clock::time_point at) {
-        node.now = at;
+        node.clock.set(at);
         auto const swept = await(node.repo.sweep_keys());
         REQUIRE_MESSAGE(swept.has_value(), swept.error().message);
         return *swept;
@@ -383,9 +400,9 @@ TEST_SUITE("idempotency store") {
       auto const repeat = await(node.repo.create(machine("ws-a"), key));
       blocker << "ROLLBACK";
       runner.join();
-      CHECK(status_of(repeat) == 409);
+      CHECK(code_of(repeat) == "conflict");
       if (repeat.has_error()) {
-        CHECK(repeat.error().code() == "conflict");
+        CHECK(repeat.error().code == core::errc::conflict);
         CHECK(repeat.error().message.find("still being processed") != std::string::npos);
       }
       REQUIRE(first.has_value());
@@ -425,7 +442,7 @@ TEST_SUITE("idempotency store") {
         REQUIRE(answer.has_value());
         if (answer->has_error()) {
           // Only a repeat on the instance where the first attempt still runs.
-          CHECK(answer->error().status == 409);
+          CHECK(answer->error().code == core::errc::conflict);
           CHECK(answer->error().message.find("still being processed") != std::string::npos);
           continue;
         }

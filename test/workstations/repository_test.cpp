@@ -32,20 +32,15 @@ using namespace std::chrono_literals;
 namespace asio = boost::asio;
 namespace db = wsd::db;
 namespace ws = wsd::workstations;
+namespace core = wsd::core;
 using wsd::test::await;
 using wsd::test::on_each_backend;
 using wsd::test::scratch_store;
 
-// A clock the test moves by hand.
-struct fake_clock {
-  std::chrono::system_clock::time_point now =
-      std::chrono::sys_days{std::chrono::year{2026} / 11 / 24} + 4h + 30min;
-};
-
 // A write's result as a plain one: these tests use no Idempotency-Key, so
 // nothing is ever replayed.
 template <class T>
-db::result<T> written(db::result<ws::write_result<T>> r) {
+core::result<T> written(core::result<ws::write_result<T>> r) {
   if (r.has_error()) return r.error();
   CHECK_FALSE(r->replayed.has_value());
   return std::move(r->value);
@@ -53,7 +48,7 @@ db::result<T> written(db::result<ws::write_result<T>> r) {
 
 // Writes drive to completion like reads and answer their plain result.
 template <class T>
-db::result<T> await(asio::awaitable<db::result<ws::write_result<T>>> op) {
+core::result<T> await(asio::awaitable<core::result<ws::write_result<T>>> op) {
   return written(wsd::test::await(std::move(op)));
 }
 
@@ -62,7 +57,7 @@ struct fixture {
   explicit fixture(std::string const& url, unsigned pool_size = 2)
       : database(wsd::config::db_settings{url, pool_size, 5000ms}, wsd::config::breaker_settings{},
                  metrics),
-        repo(database, [this] { return clock.now; }) {
+        repo(database, clock) {
     auto const opened = database.open();
     REQUIRE_MESSAGE(opened.has_value(), "open " << url << ": " << opened.error());
   }
@@ -76,7 +71,7 @@ struct fixture {
   }
 
   wsd::metrics::registry metrics;
-  fake_clock clock;
+  wsd::util::fake_clock clock;
   db::database database;
   ws::repository repo;
 };
@@ -124,8 +119,8 @@ ws::page list(fixture& f, ws::list_query q) {
 }
 
 template <class T>
-unsigned status_of(db::result<T> const& r) {
-  return r.has_error() ? r.error().status : 200;
+std::string_view code_of(core::result<T> const& r) {
+  return r.has_error() ? core::to_string(r.error().code) : "ok";
 }
 
 // Forwards every query to the session's own logger (so database.queries still
@@ -189,11 +184,11 @@ TEST_SUITE("workstation repository") {
 
       CHECK(await(f.repo.remove(created->id)).has_value());
       auto const gone = await(f.repo.get(created->id));
-      CHECK(status_of(gone) == 404);
-      CHECK(gone.error().code() == "not_found");
-      CHECK(status_of(await(f.repo.remove(created->id))) == 404);
-      CHECK(status_of(await(f.repo.patch(created->id, patch_of().port(22)))) == 404);
-      CHECK(status_of(await(f.repo.get(987654321))) == 404);
+      CHECK(code_of(gone) == "not_found");
+      CHECK(gone.error().code == core::errc::not_found);
+      CHECK(code_of(await(f.repo.remove(created->id))) == "not_found");
+      CHECK(code_of(await(f.repo.patch(created->id, patch_of().port(22)))) == "not_found");
+      CHECK(code_of(await(f.repo.get(987654321))) == "not_found");
       CHECK(await(f.repo.get(second.id)).has_value());
 
       SUBCASE("a removed workstation's tags do not match any more") {
@@ -275,7 +270,7 @@ TEST_SUITE("workstation repository") {
     on_each_backend([](scratch_store const& store) {
       fixture f(store.url());
       auto const original = f.create("p-1", ws::status::online, {"gpu", "rack-3"});
-      f.clock.now += 90s;
+      f.clock.advance(90s);
 
       SUBCASE("only the given fields change, version + 1") {
         auto const patched = await(f.repo.patch(original.id, patch_of().description("moved")));
@@ -287,7 +282,7 @@ TEST_SUITE("workstation repository") {
         CHECK(*patched == expected);
         CHECK(*await(f.repo.get(original.id)) == expected);
 
-        f.clock.now += 1s;
+        f.clock.advance(1s);
         auto const again =
             await(f.repo.patch(original.id, patch_of().port(22).state(ws::status::error)));
         REQUIRE(again.has_value());
@@ -339,8 +334,8 @@ TEST_SUITE("workstation repository") {
                                  seen = current;
                                  return false;
                                }));
-        CHECK(status_of(refused) == 412);
-        CHECK(refused.error().code() == "precondition_failed");
+        CHECK(code_of(refused) == "precondition_failed");
+        CHECK(refused.error().code == core::errc::precondition_failed);
         CHECK(seen == original);
         CHECK(*await(f.repo.get(original.id)) == original);
         CHECK(list(f, query({}, "gpu")).total == 1);
@@ -356,7 +351,7 @@ TEST_SUITE("workstation repository") {
       SUBCASE("a precondition on an absent workstation is 404") {
         auto const absent = await(f.repo.patch(original.id + 1000, patch_of().port(1),
                                                [](ws::workstation const&) { return true; }));
-        CHECK(status_of(absent) == 404);
+        CHECK(code_of(absent) == "not_found");
       }
     });
   }
@@ -369,12 +364,12 @@ TEST_SUITE("workstation repository") {
 
       auto const duplicate = await(
           f.repo.create(ws::new_workstation{"dup", "10.0.0.9", 22, ws::status::offline, "", {}}));
-      CHECK(status_of(duplicate) == 409);
-      CHECK(duplicate.error().code() == "conflict");
+      CHECK(code_of(duplicate) == "conflict");
+      CHECK(duplicate.error().code == core::errc::conflict);
       CHECK(list(f, {}).total == 2);
 
       auto const rename = await(f.repo.patch(other.id, patch_of().name("dup").port(1)));
-      CHECK(status_of(rename) == 409);
+      CHECK(code_of(rename) == "conflict");
       CHECK(*await(f.repo.get(other.id)) == other);
       CHECK(*await(f.repo.get(first.id)) == first);
 
@@ -392,21 +387,22 @@ TEST_SUITE("workstation repository") {
       constexpr int attempts = 8;
       fixture f(store.url(), 4);
       asio::io_context io;
-      std::vector<unsigned> statuses;
+      std::vector<std::string_view> statuses;
       for (int i = 0; i < attempts; ++i) {
         ws::new_workstation input{"same", "10.0.0." + std::to_string(i + 1), 22, ws::status::online,
                                   "",     {"t" + std::to_string(i)}};
         asio::co_spawn(
             io, f.repo.create(std::move(input)),
-            [&statuses](std::exception_ptr e, db::result<ws::write_result<ws::workstation>> r) {
+            [&statuses](std::exception_ptr e, core::result<ws::write_result<ws::workstation>> r) {
               if (e) std::rethrow_exception(e);
-              statuses.push_back(status_of(r));
+              statuses.push_back(code_of(r));
             });
       }
       io.run();
       std::sort(statuses.begin(), statuses.end());
-      auto expected = std::vector<unsigned>(attempts, 409);
-      expected.front() = 200;
+      // "conflict" sorts before "ok".
+      auto expected = std::vector<std::string_view>(attempts, "conflict");
+      expected.back() = "ok";
       CHECK(statuses == expected);
       auto const all = list(f, {});
       CHECK(all.total == 1);
@@ -426,7 +422,7 @@ TEST_SUITE("workstation repository") {
         id = f.create("kept").id;
       }
       fixture again(url);
-      auto const versions = [](soci::session& sql) -> db::result<std::vector<int>> {
+      auto const versions = [](soci::session& sql) -> core::result<std::vector<int>> {
         std::vector<int> seen;
         soci::rowset<int> rows =
             (sql.prepare << "SELECT version FROM schema_version ORDER BY version");
@@ -474,13 +470,13 @@ TEST_SUITE("workstation repository") {
       fixture f(store.url(), 1);
 
       SUBCASE("with_session off the pool throws std::logic_error") {
-        auto const touch = [](soci::session&) -> db::result<int> { return 1; };
+        auto const touch = [](soci::session&) -> core::result<int> { return 1; };
         CHECK_THROWS_AS(f.database.with_session(touch), std::logic_error);
         CHECK_FALSE(db::blocking_pool::on_pool_thread());
       }
 
       SUBCASE("repository queries run on pool threads, coroutines resume on io threads") {
-        auto const install = [&journal](soci::session& sql) -> db::result<int> {
+        auto const install = [&journal](soci::session& sql) -> core::result<int> {
           sql.set_logger(new thread_recorder(sql.get_logger(), journal));
           return 0;
         };
@@ -498,14 +494,14 @@ TEST_SUITE("workstation repository") {
           resumed.push_back(std::this_thread::get_id());
           succeeded.push_back(ok);
         };
-        auto const probe = [&](soci::session& sql) -> db::result<int> {
+        auto const probe = [&](soci::session& sql) -> core::result<int> {
           probe_thread = std::this_thread::get_id();
           probe_on_pool = db::blocking_pool::on_pool_thread();
           int one = 0;
           sql << "SELECT 1", soci::into(one);
           return one;
         };
-        auto const touch = [](soci::session&) -> db::result<int> { return 1; };
+        auto const touch = [](soci::session&) -> core::result<int> { return 1; };
 
         auto const scenario = [&]() -> asio::awaitable<void> {
           try {

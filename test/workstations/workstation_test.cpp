@@ -8,7 +8,7 @@
 #include <boost/json/value.hpp>
 
 using namespace wsd::workstations;
-using wsd::http::field_error;
+using wsd::core::field_error;
 
 namespace {
 
@@ -365,9 +365,7 @@ TEST_SUITE("workstation") {
     CHECK(parsed.at("offset").as_int64() == 10);
   }
 
-  TEST_CASE("item_cache_key and parse_id") {
-    CHECK(item_cache_key(7) == "workstations:item:7");
-    CHECK(item_cache_key(9223372036854775807) == "workstations:item:9223372036854775807");
+  TEST_CASE("parse_id") {
     CHECK(parse_id("1") == 1);
     CHECK(parse_id("17") == 17);
     CHECK(parse_id("007") == 7);

@@ -27,6 +27,9 @@ class login_limiter;
 namespace wsd::cache {
 class sharded_cache;
 }
+namespace wsd::api {
+class workstation_cache;
+}
 
 namespace wsd::api {
 
@@ -40,6 +43,7 @@ struct services {
   auth::jwt_codec const& jwt;
   auth::login_limiter& login_limiter;
   cache::sharded_cache* cache;  // null when cache.enabled=false
+  workstation_cache const& ws_cache;
 };
 
 struct context {
@@ -51,7 +55,7 @@ struct context {
 
 // Handlers answer a response or an error; the dispatcher writes errors
 // through the one error writer.
-using reply = boost::system::result<http::response, http::api_error>;
+using reply = core::result<http::response>;
 using handler = boost::asio::awaitable<reply> (*)(context&);
 
 }  // namespace wsd::api

@@ -17,8 +17,7 @@ namespace wsd::api {
 // The request body as a JSON object: 415 when a body comes without a JSON
 // content type, 400 when it is not a JSON object. An absent body is `{}`
 // only when `empty_is_object` (for bodies that are optional).
-boost::system::result<boost::json::object, http::api_error> json_body(http::request const& req,
-                                                                      bool empty_is_object);
+core::result<boost::json::object> json_body(http::request const& req, bool empty_is_object);
 
 // 200/201 with the body and its ETag, or 304 when If-None-Match matches.
 // `x_cache` is HIT, MISS or STALE (empty: no header).

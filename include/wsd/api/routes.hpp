@@ -38,8 +38,7 @@ class dispatcher {
 
  private:
   // The caller's claims, or 401/403.
-  boost::system::result<auth::claims, http::api_error> authorize(http::request const& req,
-                                                                 access needs) const;
+  core::result<auth::claims> authorize(http::request const& req, access needs) const;
 
   services& svc_;
   auth::token_verifier const& tokens_;

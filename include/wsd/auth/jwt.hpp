@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "wsd/auth/role.hpp"
+#include "wsd/util/clock.hpp"
 
 namespace wsd::auth {
 
@@ -44,8 +45,6 @@ std::string_view to_string(token_error e) noexcept;
 [[noreturn]] void throw_exception_from_error(token_error const& e,
                                              boost::source_location const& loc);
 
-using clock_fn = std::function<std::chrono::system_clock::time_point()>;
-
 // Longer tokens are refused before any work is done.
 inline constexpr std::size_t max_token_bytes = 4096;
 
@@ -55,7 +54,7 @@ inline constexpr std::size_t max_token_bytes = 4096;
 class jwt_codec {
  public:
   jwt_codec(std::string secret, std::chrono::seconds ttl,
-            clock_fn now = std::chrono::system_clock::now);
+            util::clock const& clock = util::clock::system());
   // Copies share the key; there are no separate moves so a moved-from codec
   // never signs with an emptied secret.
   jwt_codec(jwt_codec const&) = default;
@@ -76,7 +75,7 @@ class jwt_codec {
 
   std::string secret_;
   std::chrono::seconds ttl_;
-  clock_fn now_;
+  util::clock const* clock_;
   // Identifies secret_ in the per-thread HMAC contexts; copies keep it.
   std::uint64_t key_id_;
 };

@@ -17,18 +17,17 @@
 #include <optional>
 #include <string_view>
 
+#include "wsd/util/clock.hpp"
+
 namespace wsd::auth {
 
 class login_limiter {
  public:
-  using steady_clock_fn = std::function<std::chrono::steady_clock::time_point()>;
-
   // Remembers at most max_names usernames (and max_failures + 1 failures
   // each); when full, names with no failure left in the window go first, then
   // the least recently failing names that are not blocked.
   login_limiter(unsigned max_failures, std::chrono::seconds window,
-                steady_clock_fn now = std::chrono::steady_clock::now,
-                std::size_t max_names = 10000);
+                util::clock const& clock = util::clock::system(), std::size_t max_names = 10000);
   ~login_limiter();
   login_limiter(login_limiter const&) = delete;
   login_limiter& operator=(login_limiter const&) = delete;

@@ -22,7 +22,7 @@ namespace wsd::auth {
 class token_cache {
  public:
   explicit token_cache(std::size_t max_entries = 65536,
-                       clock_fn now = std::chrono::system_clock::now);
+                       util::clock const& clock = util::clock::system());
   ~token_cache();
   token_cache(token_cache const&) = delete;
   token_cache& operator=(token_cache const&) = delete;
@@ -43,7 +43,7 @@ class token_cache {
   std::size_t shard_count_;
   std::size_t shard_capacity_;
   std::unique_ptr<shard[]> shards_;
-  clock_fn now_;
+  util::clock const& clock_;
 };
 
 // Verifies through the cache: a hit returns the remembered claims, a miss

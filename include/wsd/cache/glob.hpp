@@ -18,7 +18,7 @@ inline constexpr std::size_t max_pattern_bytes = 256;
 bool glob_match(std::string_view pattern, std::string_view text) noexcept;
 
 // A pattern from a client: non-empty, at most max_pattern_bytes, printable
-// ASCII only (0x20-0x7E). The error is a message for a 400 answer.
+// ASCII only (0x20-0x7E). The error is a message for the client.
 boost::system::result<void, std::string> validate_pattern(std::string_view pattern);
 
 }  // namespace wsd::cache

@@ -26,7 +26,8 @@
 #include <boost/system/result.hpp>
 
 #include "wsd/cache/lru_map.hpp"
-#include "wsd/http/error.hpp"
+#include "wsd/core/error.hpp"
+#include "wsd/util/clock.hpp"
 
 namespace wsd::cache {
 
@@ -45,8 +46,8 @@ struct lookup {
   outcome how = outcome::miss;
 };
 
-using load_result = boost::system::result<entry_ptr, http::api_error>;
-using get_result = boost::system::result<lookup, http::api_error>;
+using load_result = core::result<entry_ptr>;
+using get_result = core::result<lookup>;
 using loader = std::function<boost::asio::awaitable<load_result>()>;
 
 struct shard_stats {
@@ -80,20 +81,20 @@ struct shard;
 class sharded_cache {
  public:
   sharded_cache(boost::asio::any_io_executor ex, options opts,
-                std::function<clock::time_point()> now = clock::now);
+                util::clock const& clock = util::clock::system());
   sharded_cache(sharded_cache const&) = delete;
   sharded_cache& operator=(sharded_cache const&) = delete;
   ~sharded_cache();
 
   // Hit: the entry. Miss: single-flight load as described above; success is
   // stored (unless invalidated meanwhile) and answered as a miss; a failure
-  // reaches every waiter and stores nothing, except that a 503/504 is answered
-  // with the expired entry still held within max_stale, as stale. A loader
-  // that throws or is cancelled fails its waiters with 500 "load failed" and
-  // the exception continues in its own caller. `key` must stay alive until
-  // the call completes (it is not copied on a hit). A loader whose captures
-  // are trivially copyable and at most 16 bytes ([this, id]) is stored inside
-  // the std::function, so a hit allocates nothing for it.
+  // reaches every waiter and stores nothing, except that an outage (the
+  // database unavailable or timing out) is answered with the expired entry still held within
+  // max_stale, as stale. A loader that throws or is cancelled fails its waiters with an internal
+  // "load failed" and the exception continues in its own caller. `key` must stay alive until the
+  // call completes (it is not copied on a hit). A loader whose captures are trivially copyable and
+  // at most 16 bytes ([this, id]) is stored inside the std::function, so a hit allocates nothing
+  // for it.
   boost::asio::awaitable<get_result> get(std::string_view key, loader load);
 
   // These complete once every shard concerned has applied them (a write
@@ -123,7 +124,7 @@ class sharded_cache {
   detail::shard& shard_for(std::string_view key) const noexcept;
 
   options options_;
-  std::function<clock::time_point()> now_;
+  util::clock const& clock_;
   std::vector<std::unique_ptr<detail::shard>> shards_;
 };
 

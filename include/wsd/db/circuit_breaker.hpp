@@ -48,6 +48,7 @@
 #include <boost/system/result.hpp>
 
 #include "wsd/config/config.hpp"
+#include "wsd/util/clock.hpp"
 
 namespace wsd::db {
 
@@ -59,7 +60,7 @@ std::string_view to_string(breaker_state s) noexcept;
 // failure_threshold (0 is taken as 1), window, open: as configured.
 using breaker_settings = config::breaker_settings;
 
-// Why acquire() refused: the call must not be made; answer 503 with this
+// Why acquire() refused: the call must not be made; answer "unavailable" with this
 // Retry-After (whole seconds, at least 1).
 struct refused {
   std::chrono::seconds retry_after;
@@ -71,10 +72,6 @@ struct refused {
 
 class circuit_breaker {
  public:
-  using clock = std::chrono::steady_clock;
-  using clock_fn = std::function<clock::time_point()>;
-  using wall_clock_fn = std::function<std::chrono::system_clock::time_point()>;
-
   // Leave to make one database call. Move-only; hand it back through exactly
   // one of on_success, on_failure or on_ignored.
   class permit {
@@ -108,8 +105,8 @@ class circuit_breaker {
     std::chrono::seconds retry_after;  // what acquire() would refuse with; 0 if it would permit
   };
 
-  explicit circuit_breaker(breaker_settings settings, clock_fn now = clock::now,
-                           wall_clock_fn wall = std::chrono::system_clock::now);
+  explicit circuit_breaker(breaker_settings settings,
+                           util::clock const& clock = util::clock::system());
   circuit_breaker(circuit_breaker const&) = delete;
   circuit_breaker& operator=(circuit_breaker const&) = delete;
 
@@ -133,7 +130,7 @@ class circuit_breaker {
   breaker_state state() const;
 
  private:
-  using time_point = clock::time_point;
+  using time_point = util::clock::steady_point;
 
   // state_ as last changed; an open breaker past its period reports half_open.
   breaker_state effective_state(time_point at) const noexcept;
@@ -148,8 +145,7 @@ class circuit_breaker {
   unsigned const threshold_;
   std::chrono::seconds const window_;
   std::chrono::seconds const open_period_;
-  clock_fn const now_;
-  wall_clock_fn const wall_;
+  util::clock const& clock_;
 
   mutable std::mutex mutex_;
   breaker_state state_ = breaker_state::closed;

@@ -14,23 +14,21 @@
 #include <soci/connection-pool.h>
 #include <soci/session.h>
 #include <soci/soci-backend.h>
-#include <boost/asio/awaitable.hpp>
-#include <boost/system/result.hpp>
-
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include "wsd/config/config.hpp"
+#include <boost/system/result.hpp>
 
+#include "wsd/config/config.hpp"
+#include "wsd/core/error.hpp"
+#include "wsd/db/backend.hpp"
 #include "wsd/db/blocking_pool.hpp"
 #include "wsd/db/circuit_breaker.hpp"
-#include "wsd/db/result.hpp"
-#include "wsd/http/error.hpp"
+#include "wsd/db/guarded_call.hpp"
 #include "wsd/metrics/registry.hpp"
 
 namespace wsd::db {
-
-enum class backend : std::uint8_t { sqlite, postgresql };
 
 class database {
  public:
@@ -59,9 +57,9 @@ class database {
 
   // Runs job() -> result<T> on the blocking pool; the job reaches the
   // database through with_session(). Guarded on the way:
-  // - an open breaker answers 503 at once, without touching the pool;
-  // - no answer within db.query_timeout_ms: 503 when no statement was sent
-  //   yet (nothing applied), 504 when one was (the outcome is unknown; the
+  // - an open breaker answers unavailable at once, without touching the pool;
+  // - no answer within db.query_timeout_ms: unavailable when no statement was sent
+  //   yet (nothing applied), timeout when one was (the outcome is unknown; the
   //   statement is cancelled and its connection discarded);
   // - lost connections and timeouts count as breaker failures.
   // Await it from a strand (every connection has one) or a single-threaded
@@ -72,8 +70,8 @@ class database {
     auto permit = breaker_.acquire();
     if (!permit) co_return result_t(refused(permit.error().retry_after));
     auto const pending =
-        std::make_shared<pending_call<result_t>>(co_await boost::asio::this_coro::executor);
-    pool_->execute(guarded_job<F, result_t>{pending, std::move(job)});
+        std::make_shared<detail::pending_call<result_t>>(co_await boost::asio::this_coro::executor);
+    pool_->execute(detail::guarded_job<F, result_t>{pending, std::move(job)});
     pending->timer.expires_after(settings_.query_timeout + guard_margin);
     co_await pending->timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
     if (!pending->result) {
@@ -85,8 +83,7 @@ class database {
       pending->timer.expires_at(std::chrono::steady_clock::time_point::max());
       co_await pending->timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
     }
-    report(std::move(*permit),
-           pending->result->has_value() ? 200 : pending->result->error().status);
+    report_answer(std::move(*permit), *pending->result);
     co_return std::move(*pending->result);
   }
 
@@ -151,61 +148,26 @@ class database {
     auto operator()() { return db->with_session(fn); }
   };
 
-  // Where a guarded call is; moves only forward, by compare-and-swap
-  // between the pool thread and the waiting coroutine.
-  enum class phase : std::uint8_t { queued, leasing, executing, done, abandoned };
-
-  struct call_state {
-    std::atomic<phase> where{phase::queued};
-    std::atomic<std::size_t> session{no_session};
-  };
-  static constexpr std::size_t no_session = static_cast<std::size_t>(-1);
-
-  template <class R>
-  struct pending_call : call_state {
-    explicit pending_call(boost::asio::any_io_executor ex) : timer(std::move(ex)) {}
-    boost::asio::steady_timer timer;
-    std::optional<R> result;  // set on the waiting coroutine's executor
-  };
-
-  template <class F, class R>
-  struct guarded_job {
-    std::shared_ptr<pending_call<R>> pending;
-    F job;
-    void operator()() {
-      auto expected = phase::queued;
-      if (!pending->where.compare_exchange_strong(expected, phase::leasing)) return;
-      current_call() = pending.get();
-      std::optional<R> answer;
-      try {
-        answer.emplace(job());
-      } catch (std::exception const& e) {
-        answer.emplace(unexpected(e));
-      }
-      current_call() = nullptr;
-      pending->where.store(phase::done);
-      auto const ex = pending->timer.get_executor();
-      boost::asio::dispatch(ex, [p = pending, a = std::move(*answer)]() mutable {
-        p->result.emplace(std::move(a));
-        p->timer.cancel();
-      });
-    }
-  };
-
   // Whether this pool thread is sending a COMMIT: a connection lost then
-  // leaves the outcome unknown (504), lost before it nothing was applied (503).
+  // leaves the outcome unknown (timeout), lost before it nothing was applied
+  // (unavailable).
   static bool& committing() noexcept;
-  // The call a pool thread is running now (null outside guarded calls).
-  static call_state*& current_call() noexcept;
   // After the lease: whether the statement may still be sent.
   bool begin_statement(std::size_t pos) noexcept;
   // On timeout: the error to answer, or nullopt if the job just finished.
-  std::optional<http::api_error> give_up(call_state& call);
+  std::optional<core::error> give_up(detail::call_state& call);
   void cancel_statement(std::size_t pos);
-  void report(circuit_breaker::permit permit, unsigned status);
-  static http::api_error refused(std::chrono::seconds retry_after);
-  static http::api_error timed_out_waiting();
-  static http::api_error unexpected(std::exception const& e);
+  // Tells the breaker how the database did: outages count against it,
+  // internal errors are nobody's verdict, anything else is a success.
+  template <class R>
+  void report_answer(circuit_breaker::permit permit, R const& answer) {
+    if (answer.has_value()) return report(std::move(permit), nullptr);
+    auto const failure = answer.error();  // result::error() answers a copy
+    report(std::move(permit), &failure);
+  }
+  void report(circuit_breaker::permit permit, core::error const* failure);
+  static core::error refused(std::chrono::seconds retry_after);
+  static core::error timed_out_waiting();
 
   struct leased {
     database* owner;
@@ -219,10 +181,10 @@ class database {
       if (owner) owner->release(pos);
     }
   };
-  boost::system::result<leased, http::api_error> acquire();
+  core::result<leased> acquire();
   void release(std::size_t pos) noexcept;
   void record_latency(std::chrono::steady_clock::time_point started) noexcept;
-  http::api_error failed(std::size_t pos, soci::soci_error const& e);
+  core::error failed(std::size_t pos, soci::soci_error const& e);
   void configure_session(std::size_t pos);
   bool try_reconnect(std::size_t pos);
 

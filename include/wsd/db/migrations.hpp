@@ -9,9 +9,9 @@
 
 #include <soci/session.h>
 
-namespace wsd::db {
+#include "wsd/db/backend.hpp"
 
-enum class backend : std::uint8_t;
+namespace wsd::db {
 
 struct migration {
   int version;

@@ -60,4 +60,8 @@ response empty_response(unsigned status);
 
 std::string_view reason_phrase(unsigned status) noexcept;
 
+// Whether a Content-Type value is JSON: application/json or application/*+json,
+// case-insensitive, parameters (charset=utf-8) ignored.
+bool is_json_content_type(std::string_view content_type) noexcept;
+
 }  // namespace wsd::http

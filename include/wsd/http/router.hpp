@@ -44,7 +44,7 @@ class router {
 
   // The matching route; 404 for an unknown path, 405 (with Allow) for a
   // known path without that method. HEAD matches GET routes.
-  boost::system::result<route_match, api_error> find(method verb, std::string_view path) const;
+  core::result<route_match> find(method verb, std::string_view path) const;
 
  private:
   struct segment {

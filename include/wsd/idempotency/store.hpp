@@ -19,7 +19,7 @@
 
 #include <soci/session.h>
 
-#include "wsd/db/result.hpp"
+#include "wsd/core/error.hpp"
 
 namespace wsd::idempotency {
 
@@ -43,18 +43,16 @@ request make_request(std::string_view user, std::string_view key, std::string_vi
 
 // What the first completed attempt answered.
 struct answer {
-  unsigned status = 0;
-  std::string body;      // empty for 204
-  std::string location;  // empty unless 201
+  unsigned status = 0;   // as the caller answered it
+  std::string body;      // empty when the answer had none
+  std::string location;  // empty when the answer had none
   bool operator==(answer const&) const = default;
 };
 
-using clock_fn = std::function<std::chrono::system_clock::time_point()>;
-
 // The stored answer for the request's key: nullopt when the key is new (or
-// older than 24 h), 422 when it was used for another request.
-db::result<std::optional<answer>> find(soci::session& sql, request const& r,
-                                       std::chrono::system_clock::time_point now);
+// older than 24 h), validation_failed when it was used for another request.
+core::result<std::optional<answer>> find(soci::session& sql, request const& r,
+                                         std::chrono::system_clock::time_point now);
 
 // Inserts the placeholder row; throws soci_error (a unique violation) when
 // another attempt with the key committed or is committing.
@@ -66,7 +64,7 @@ void complete(soci::session& sql, request const& r, answer const& a);
 std::size_t sweep(soci::session& sql, std::chrono::system_clock::time_point now);
 
 // Keys of attempts running in this process: a repeat while the first is
-// still running gets 409 rather than waiting or running twice.
+// still running is a conflict rather than waiting or running twice.
 class in_flight {
  public:
   class ticket {

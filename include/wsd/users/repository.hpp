@@ -12,7 +12,8 @@
 #include <boost/system/result.hpp>
 
 #include "wsd/auth/role.hpp"
-#include "wsd/db/result.hpp"
+#include "wsd/core/error.hpp"
+#include "wsd/util/clock.hpp"
 
 namespace wsd::db {
 class database;
@@ -33,19 +34,18 @@ bool is_valid_username(std::string_view name) noexcept;
 
 class repository {
  public:
-  explicit repository(db::database& db, std::function<std::chrono::system_clock::time_point()> now =
-                                            std::chrono::system_clock::now);
+  explicit repository(db::database& db, util::clock const& clock = util::clock::system());
 
   // The user when the password is right; nullopt for a wrong password or an
   // unknown user, which take about the same time.
-  boost::asio::awaitable<db::result<std::optional<user>>> authenticate(std::string username,
-                                                                       std::string password);
-  boost::asio::awaitable<db::result<std::vector<user>>> list();
-  // 409 when the name is taken. Hashes the password on the blocking pool.
-  boost::asio::awaitable<db::result<user>> create(std::string username, std::string password,
-                                                  auth::role who);
-  // 404 when absent, 409 when it is the last admin.
-  boost::asio::awaitable<db::result<void>> remove(std::string username);
+  boost::asio::awaitable<core::result<std::optional<user>>> authenticate(std::string username,
+                                                                         std::string password);
+  boost::asio::awaitable<core::result<std::vector<user>>> list();
+  // conflict when the name is taken. Hashes the password on the blocking pool.
+  boost::asio::awaitable<core::result<user>> create(std::string username, std::string password,
+                                                    auth::role who);
+  // not_found when absent, conflict when it is the last admin.
+  boost::asio::awaitable<core::result<void>> remove(std::string username);
 
   // At start, blocking: with no users at all, creates `admin` with the given
   // password, or a generated one. Returns the password it generated, if any.
@@ -54,7 +54,7 @@ class repository {
 
  private:
   db::database& db_;
-  std::function<std::chrono::system_clock::time_point()> now_;
+  util::clock const& clock_;
 };
 
 }  // namespace wsd::users

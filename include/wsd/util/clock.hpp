@@ -24,7 +24,7 @@ class clock {
 
 // A clock that stands still until advanced; both readings move together.
 // Safe to read and advance from several threads.
-class fake_clock final : public clock {
+class fake_clock : public clock {
  public:
   // 2026-11-24T04:30:00Z on the wall, an arbitrary far point on the steady clock.
   fake_clock() noexcept;
@@ -33,6 +33,8 @@ class fake_clock final : public clock {
   steady_point steady() const noexcept override;
   wall_point wall() const noexcept override;
   void advance(std::chrono::nanoseconds by) noexcept { offset_.fetch_add(by.count()); }
+  // Moves both readings so that wall() == t (backwards too).
+  void set(wall_point t) noexcept;
 
  private:
   steady_point steady_start_;

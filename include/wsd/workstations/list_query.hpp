@@ -1,4 +1,4 @@
-// The query of GET /api/workstations and its normalized cache key.
+// The query of GET /api/workstations and its normal form.
 #pragma once
 
 #include <cstdint>
@@ -9,7 +9,7 @@
 
 #include <boost/system/result.hpp>
 
-#include "wsd/http/error.hpp"
+#include "wsd/core/error.hpp"
 #include "wsd/workstations/workstation.hpp"
 
 namespace wsd::workstations {
@@ -24,10 +24,10 @@ struct list_query {
   unsigned limit = default_list_limit;
   std::uint64_t offset = 0;
 
-  // "workstations:list:limit=100&offset=0&status=online&tag=gpu": sorted
-  // names, defaults written out, absent filters left out and the tag
-  // percent-encoded, so equivalent queries share one key.
-  std::string cache_key() const;
+  // "limit=100&offset=0&status=online&tag=gpu": sorted names, defaults
+  // written out, absent filters left out and the tag percent-encoded, so
+  // equivalent queries have one normal form (the list's cache key).
+  std::string normalized() const;
   bool operator==(list_query const&) const = default;
 };
 
@@ -36,7 +36,7 @@ struct list_query {
 // (0..2^53). Unknown ones are ignored; a repeated known one, a bad value or bad
 // percent-encoding is one field_error per parameter. Parameter names may be
 // percent-encoded too.
-boost::system::result<list_query, std::vector<http::field_error>> parse_list_query(
+boost::system::result<list_query, std::vector<core::field_error>> parse_list_query(
     std::string_view raw_query);
 
 }  // namespace wsd::workstations

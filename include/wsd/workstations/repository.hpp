@@ -11,8 +11,9 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include "wsd/db/result.hpp"
+#include "wsd/core/error.hpp"
 #include "wsd/idempotency/store.hpp"
+#include "wsd/util/clock.hpp"
 #include "wsd/workstations/list_query.hpp"
 #include "wsd/workstations/workstation.hpp"
 
@@ -28,9 +29,8 @@ struct page {
 };
 
 // Checked against the stored workstation inside the write transaction
-// (If-Match); false answers 412 and changes nothing.
+// (If-Match); false fails the write with precondition_failed, changing nothing.
 using precondition = std::function<bool(workstation const&)>;
-using clock_fn = std::function<std::chrono::system_clock::time_point()>;
 
 // What a write did. With an Idempotency-Key already used for the same
 // request, nothing was applied and `replayed` holds the stored answer.
@@ -41,43 +41,52 @@ struct write_result {
 };
 struct nothing {};
 
-using key = std::optional<idempotency::request>;
+// A write's Idempotency-Key and the answer to store with it, which the
+// caller builds from what was written (null: the workstation was deleted),
+// so that how a write is answered stays the caller's business.
+struct idempotent {
+  idempotency::request request;
+  std::function<idempotency::answer(workstation const*)> answer;
+};
+using key = std::optional<idempotent>;
 
 class repository {
  public:
-  explicit repository(db::database& db, clock_fn now = std::chrono::system_clock::now);
+  explicit repository(db::database& db, util::clock const& clock = util::clock::system());
 
-  // 409 when the name is taken (the UNIQUE constraint decides). Writes take
-  // an optional Idempotency-Key: 409 while an attempt with it still runs
-  // here, 422 when it was used for another request.
-  boost::asio::awaitable<db::result<write_result<workstation>>> create(new_workstation w,
-                                                                       key idem = {});
-  // 404 when absent.
-  boost::asio::awaitable<db::result<workstation>> get(std::int64_t id);
-  boost::asio::awaitable<db::result<page>> list(list_query q);
-  // Merge-patch; version + 1 when something changed. 404, 409, 412.
-  boost::asio::awaitable<db::result<write_result<workstation>>> patch(std::int64_t id,
-                                                                      workstation_patch p,
-                                                                      precondition check = {},
-                                                                      key idem = {});
-  // 404 when absent.
-  boost::asio::awaitable<db::result<write_result<nothing>>> remove(std::int64_t id, key idem = {});
+  // conflict when the name is taken (the UNIQUE constraint decides). Writes
+  // take an optional Idempotency-Key: conflict while an attempt with it
+  // still runs here, validation_failed when it was used for another request.
+  boost::asio::awaitable<core::result<write_result<workstation>>> create(new_workstation w,
+                                                                         key idem = {});
+  // not_found when absent.
+  boost::asio::awaitable<core::result<workstation>> get(std::int64_t id);
+  boost::asio::awaitable<core::result<page>> list(list_query q);
+  // Merge-patch; version + 1 when something changed. not_found, conflict,
+  // precondition_failed.
+  boost::asio::awaitable<core::result<write_result<workstation>>> patch(std::int64_t id,
+                                                                        workstation_patch p,
+                                                                        precondition check = {},
+                                                                        key idem = {});
+  // not_found when absent.
+  boost::asio::awaitable<core::result<write_result<nothing>>> remove(std::int64_t id,
+                                                                     key idem = {});
   // Called on a pool thread after every committed write with the
-  // workstation's id, including writes whose caller gave up waiting (a 504
+  // workstation's id, including writes whose caller gave up waiting (a timeout
   // that committed late): the cache must forget them too.
   void on_committed(std::function<void(std::int64_t)> callback) {
     committed_ = std::move(callback);
   }
 
   // Forgets Idempotency-Keys older than 24 h; how many.
-  boost::asio::awaitable<db::result<std::size_t>> sweep_keys();
+  boost::asio::awaitable<core::result<std::size_t>> sweep_keys();
 
  private:
   // Jobs on the blocking pool hold what they need by value or shared
   // pointer, never `this`: a job whose caller gave up may outlive the
   // repository (but never the database, which joins its pool).
   db::database& db_;
-  clock_fn now_;
+  util::clock const& clock_;
   std::shared_ptr<idempotency::in_flight> running_;
   std::function<void(std::int64_t)> committed_;
 };

@@ -12,7 +12,7 @@
 #include <boost/json/object.hpp>
 #include <boost/system/result.hpp>
 
-#include "wsd/http/error.hpp"
+#include "wsd/core/error.hpp"
 
 namespace wsd::workstations {
 
@@ -73,11 +73,11 @@ bool is_valid_tag(std::string_view tag) noexcept;
 
 // Validate a POST body. Every invalid field gets one field_error; `ip_address`
 // is an alias of `host`; id, version, created_at, updated_at are ignored.
-boost::system::result<new_workstation, std::vector<http::field_error>> validate_new(
+boost::system::result<new_workstation, std::vector<core::field_error>> validate_new(
     boost::json::object const& body);
 // Validate a merge-patch body (RFC 7396): absent fields stay, null resets
 // description and tags, null for any other field is an error.
-boost::system::result<workstation_patch, std::vector<http::field_error>> validate_patch(
+boost::system::result<workstation_patch, std::vector<core::field_error>> validate_patch(
     boost::json::object const& body);
 
 // Copies the patch's fields into `w`. Version and timestamps are the
@@ -91,10 +91,8 @@ std::string to_json(workstation const& w);
 std::string list_to_json(std::span<workstation const> items, std::int64_t total, unsigned limit,
                          std::uint64_t offset);
 
-// "workstations:item:<id>"
-std::string item_cache_key(std::int64_t id);
 // A path id: decimal digits only, 1..INT64_MAX (leading zeros allowed);
-// anything else is nullopt, which the API answers with 404.
+// anything else is nullopt: no such workstation.
 std::optional<std::int64_t> parse_id(std::string_view text) noexcept;
 
 }  // namespace wsd::workstations

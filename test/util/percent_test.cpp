@@ -1,11 +1,11 @@
-#include "wsd/http/query.hpp"
+#include "wsd/util/percent.hpp"
 
 #include <doctest/doctest.h>
 
-using wsd::http::percent_decode;
-using wsd::http::query_param;
+using wsd::util::percent_decode;
+using wsd::util::query_param;
 
-TEST_SUITE("query") {
+TEST_SUITE("util percent") {
   TEST_CASE("percent_decode") {
     std::string storage;
     CHECK(percent_decode("plain", storage) == "plain");

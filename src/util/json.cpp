@@ -1,4 +1,4 @@
-#include "wsd/http/json_body.hpp"
+#include "wsd/util/json.hpp"
 
 #include <cmath>
 
@@ -6,7 +6,7 @@
 #include <boost/json/parser.hpp>
 #include <boost/json/value.hpp>
 
-namespace wsd::http {
+namespace wsd::util {
 
 namespace {
 
@@ -39,17 +39,6 @@ std::string describe(boost::system::error_code const& ec) {
   return "request body is not valid JSON (" + ec.message() + ")";
 }
 
-char lower(char c) noexcept {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
-
 std::string_view trim(std::string_view s) noexcept {
   auto const first = s.find_first_not_of(" \t");
   if (first == std::string_view::npos) return {};
@@ -59,31 +48,19 @@ std::string_view trim(std::string_view s) noexcept {
 
 }  // namespace
 
-boost::system::result<boost::json::object, api_error> parse_json_object(std::string_view body) {
-  if (trim(body).empty()) return bad_request("request body is empty; expected a JSON object");
+core::result<boost::json::object> parse_json_object(std::string_view body) {
+  if (trim(body).empty()) return core::bad_request("request body is empty; expected a JSON object");
   boost::json::parse_options options;
   options.max_depth = max_json_depth;
   unsigned char temp[4096];
   boost::json::parser parser{{}, options, temp};
   boost::system::error_code ec;
   parser.write(body.data(), body.size(), ec);
-  if (ec) return bad_request(describe(ec));
+  if (ec) return core::bad_request(describe(ec));
   auto value = parser.release();
-  if (!value.is_object()) return bad_request("request body must be a JSON object");
-  if (!all_finite(value)) return bad_request("request body has a number out of range");
+  if (!value.is_object()) return core::bad_request("request body must be a JSON object");
+  if (!all_finite(value)) return core::bad_request("request body has a number out of range");
   return std::move(value.get_object());
-}
-
-bool is_json_content_type(std::string_view content_type) noexcept {
-  auto const media = trim(content_type.substr(0, content_type.find(';')));
-  auto const slash = media.find('/');
-  if (slash == std::string_view::npos || !iequals(media.substr(0, slash), "application"))
-    return false;
-  auto const subtype = media.substr(slash + 1);
-  if (iequals(subtype, "json")) return true;
-  // A structured-syntax suffix needs a non-empty name before it ("vnd.x+json").
-  return subtype.size() > 5 && iequals(subtype.substr(subtype.size() - 5), "+json") &&
-         subtype.find_first_of(" \t/") == std::string_view::npos;
 }
 
 void append_json_string(std::string& out, std::string_view text) {
@@ -128,4 +105,4 @@ void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
 }
 
-}  // namespace wsd::http
+}  // namespace wsd::util

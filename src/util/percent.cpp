@@ -1,6 +1,6 @@
-#include "wsd/http/query.hpp"
+#include "wsd/util/percent.hpp"
 
-namespace wsd::http {
+namespace wsd::util {
 
 namespace {
 
@@ -13,12 +13,13 @@ int hex_value(char c) noexcept {
 
 }  // namespace
 
-std::optional<std::string_view> percent_decode(std::string_view in, std::string& storage) {
-  if (in.find_first_of("%+") == std::string_view::npos) return in;
+std::optional<std::string_view> percent_decode(std::string_view in, std::string& storage,
+                                               bool plus_is_space) {
+  if (in.find_first_of(plus_is_space ? "%+" : "%") == std::string_view::npos) return in;
   storage.clear();
   storage.reserve(in.size());
   for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '+') {
+    if (in[i] == '+' && plus_is_space) {
       storage.push_back(' ');
     } else if (in[i] != '%') {
       storage.push_back(in[i]);
@@ -52,4 +53,4 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
   return std::nullopt;
 }
 
-}  // namespace wsd::http
+}  // namespace wsd::util
