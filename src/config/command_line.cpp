@@ -102,7 +102,8 @@ std::string keys_help() {
       "Configuration keys, with their defaults. In the file a key is "
       "{\"section\": {\"key\": value}};\n"
       "on the command line --set section.key=value; in the environment WSD_SECTION_KEY\n"
-      "(e.g. WSD_CACHE_TTL_SECONDS=5).\n";
+      "(e.g. WSD_CACHE_TTL_SECONDS=5). A list takes a JSON array or a comma-separated list\n"
+      "(--set 'server.trusted_proxies=[\"127.0.0.1\",\"10.0.0.0/8\"]').\n";
   settings const defaults;
   std::vector<std::string> entries;
   for (auto const& key : keys()) {

@@ -51,4 +51,11 @@ unsigned effective_threads(settings const& config) {
   return std::max(1U, std::thread::hardware_concurrency());
 }
 
+// Half, so that a login flood leaves the other half of the cores to the
+// io threads and everything else they serve.
+unsigned effective_hash_threads(settings const& config) {
+  if (config.auth.hash_threads != 0) return config.auth.hash_threads;
+  return std::max(1U, std::thread::hardware_concurrency() / 2);
+}
+
 }  // namespace wsd::config

@@ -68,6 +68,13 @@ int_range up_to(std::uint64_t max) {
   return range;
 }
 
+int_range between(std::uint64_t min, std::uint64_t max) {
+  int_range range;
+  range.min = min;
+  range.max = max;
+  return range;
+}
+
 bool zero_or_power_of_two(std::uint64_t n) {
   return (n & (n - 1)) == 0;
 }
@@ -85,6 +92,11 @@ std::string describe(int_range const& range) {
   return "an integer in " + std::to_string(range.min) + ".." + std::to_string(range.max);
 }
 
+// A refusal of the value as a whole; see key_def::store.
+outcome refused() {
+  return std::string{};
+}
+
 // `field` is a generic lambda returning a reference to the member in a
 // (const or not) settings.
 template <class Field>
@@ -97,10 +109,10 @@ key_def integer_key(std::string_view name, Field field, int_range range, std::st
                  help,
                  [field, range](settings& s, raw_value const& v) {
                    auto const n = std::get<std::uint64_t>(v);
-                   if (n < range.min || n > range.max) return false;
-                   if (range.accept != nullptr && !range.accept(n)) return false;
+                   if (n < range.min || n > range.max) return refused();
+                   if (range.accept != nullptr && !range.accept(n)) return refused();
                    field(s) = from_count<member>(n);
-                   return true;
+                   return outcome{};
                  },
                  [field](settings const& s) { return raw_value{to_count(field(s))}; }};
 }
@@ -113,7 +125,7 @@ key_def bool_key(std::string_view name, Field field, std::string_view help) {
                  help,
                  [field](settings& s, raw_value const& v) {
                    field(s) = std::get<bool>(v);
-                   return true;
+                   return outcome{};
                  },
                  [field](settings const& s) { return raw_value{field(s)}; }};
 }
@@ -127,11 +139,37 @@ key_def text_key(std::string_view name, Field field, bool (*accept)(std::string_
                  help,
                  [field, accept](settings& s, raw_value const& v) {
                    auto const& text = std::get<std::string>(v);
-                   if (!accept(text)) return false;
+                   if (!accept(text)) return refused();
                    field(s) = text;
-                   return true;
+                   return outcome{};
                  },
                  [field](settings const& s) { return raw_value{field(s)}; }};
+}
+
+// A list of IP addresses and CIDR ranges, stored parsed: a bad entry stops
+// the server at start rather than being skipped on every request.
+template <class Field>
+key_def address_list_key(std::string_view name, Field field, std::string_view help) {
+  return key_def{name,
+                 value_kind::list,
+                 "IP addresses and CIDR ranges such as 10.0.0.0/8, as a JSON array "
+                 "(or comma-separated, outside the file)",
+                 help,
+                 [field](settings& s, raw_value const& v) -> outcome {
+                   std::vector<address_range> ranges;
+                   for (auto const& entry : std::get<text_list>(v)) {
+                     auto range = address_range::parse(entry);
+                     if (!range) return "entry " + quote(entry);
+                     ranges.push_back(*range);
+                   }
+                   field(s) = std::move(ranges);
+                   return {};
+                 },
+                 [field](settings const& s) {
+                   text_list entries;
+                   for (auto const& range : field(s)) entries.push_back(range.to_string());
+                   return raw_value{std::move(entries)};
+                 }};
 }
 
 bool non_empty(std::string_view text) {
@@ -172,6 +210,12 @@ void add_server_keys(std::vector<key_def>& keys) {
   keys.push_back(integer_key(
       "server.max_body_bytes", [](auto& s) -> auto& { return s.server.max_body_bytes; },
       at_least(1), "largest request body (413 beyond)"));
+  keys.push_back(integer_key(
+      "server.send_timeout_ms", [](auto& s) -> auto& { return s.server.send_timeout; }, at_least(1),
+      "time a client may take to read a response (dropped beyond)"));
+  keys.push_back(address_list_key(
+      "server.trusted_proxies", [](auto& s) -> auto& { return s.server.trusted_proxies; },
+      "proxies whose X-Forwarded-For is believed (addresses, CIDR ranges)"));
 }
 
 void add_db_keys(std::vector<key_def>& keys) {
@@ -226,10 +270,24 @@ void add_auth_keys(std::vector<key_def>& keys) {
       "lifetime of an access token"));
   keys.push_back(integer_key(
       "auth.login_max_failures", [](auto& s) -> auto& { return s.auth.login_max_failures; },
-      at_least(1), "failed logins allowed per window"));
+      at_least(1), "failed logins allowed per username and address per window"));
   keys.push_back(integer_key(
       "auth.login_window_seconds", [](auto& s) -> auto& { return s.auth.login_window; },
       at_least(1), "window in which failed logins are counted"));
+  keys.push_back(integer_key(
+      "auth.login_max_failures_per_address",
+      [](auto& s) -> auto& { return s.auth.login_max_failures_per_address; }, at_least(1),
+      "failed logins allowed per address, over all usernames, per window"));
+  keys.push_back(integer_key(
+      "auth.hash_threads", [](auto& s) -> auto& { return s.auth.hash_threads; }, up_to(1024),
+      "password-hashing threads; 0 = half the cores, at least 1"));
+  keys.push_back(integer_key(
+      "auth.max_pending_logins", [](auto& s) -> auto& { return s.auth.max_pending_logins; },
+      at_least(1), "logins waiting for a hashing thread (503 beyond)"));
+  // 1024 is the longest password accepted, so a larger minimum would lock everyone out.
+  keys.push_back(integer_key(
+      "auth.min_password_length", [](auto& s) -> auto& { return s.auth.min_password_length; },
+      between(1, 1024), "shortest password accepted, in characters"));
 }
 
 void add_log_and_metrics_keys(std::vector<key_def>& keys) {
@@ -240,9 +298,43 @@ void add_log_and_metrics_keys(std::vector<key_def>& keys) {
       "log.level", [](auto& s) -> auto& { return s.log.level; }, is_log_level,
       "one of trace, debug, info, warn, error, off",
       "least severe level logged: trace, debug, info, warn, error or off"));
+  keys.push_back(integer_key(
+      "log.max_buffer_bytes", [](auto& s) -> auto& { return s.log.max_buffer_bytes; }, at_least(1),
+      "log bytes held while stdout stalls (lines beyond are dropped)"));
   keys.push_back(bool_key(
       "metrics.public", [](auto& s) -> auto& { return s.metrics.is_public; },
       "serve /metrics without authentication"));
+}
+
+void add_events_keys(std::vector<key_def>& keys) {
+  keys.push_back(integer_key(
+      "events.retention_seconds", [](auto& s) -> auto& { return s.events.retention; }, at_least(1),
+      "how long changes are kept for ?since= (410 beyond)"));
+  keys.push_back(integer_key(
+      "events.max_subscribers", [](auto& s) -> auto& { return s.events.max_subscribers; },
+      at_least(1), "event streams open at once (503 beyond)"));
+  keys.push_back(integer_key(
+      "events.queue_events", [](auto& s) -> auto& { return s.events.queue_events; }, at_least(1),
+      "events a subscriber may lag behind before it is closed"));
+  keys.push_back(integer_key(
+      "events.heartbeat_seconds", [](auto& s) -> auto& { return s.events.heartbeat; }, at_least(1),
+      "period of the bookmark sent on a quiet stream"));
+}
+
+void add_compression_keys(std::vector<key_def>& keys) {
+  keys.push_back(bool_key(
+      "compression.enabled", [](auto& s) -> auto& { return s.compression.enabled; },
+      "send br or gzip bodies to clients that accept them"));
+  keys.push_back(integer_key(
+      "compression.min_bytes", [](auto& s) -> auto& { return s.compression.min_bytes; }, {},
+      "smallest body sent compressed"));
+  // libdeflate's levels; 10..12 are its slow, smallest ones, beyond zlib's 9.
+  keys.push_back(integer_key(
+      "compression.gzip_level", [](auto& s) -> auto& { return s.compression.gzip_level; },
+      between(1, 12), "gzip level, 1 (fastest) to 12 (smallest)"));
+  keys.push_back(integer_key(
+      "compression.brotli_quality", [](auto& s) -> auto& { return s.compression.brotli_quality; },
+      between(0, 11), "brotli quality, 0 (fastest) to 11 (smallest)"));
 }
 
 std::vector<key_def> make_keys() {
@@ -253,6 +345,8 @@ std::vector<key_def> make_keys() {
   add_breaker_keys(keys);
   add_auth_keys(keys);
   add_log_and_metrics_keys(keys);
+  add_events_keys(keys);
+  add_compression_keys(keys);
   return keys;
 }
 
@@ -292,9 +386,15 @@ std::string quote(std::string_view text) {
 
 outcome store(settings& config, key_def const& key, std::optional<raw_value> const& value,
               std::string_view shown, std::string_view source) {
-  if (value && key.store(config, *value)) return {};
-  return "invalid value for '" + std::string{key.name} + "': " + std::string{shown} + " (" +
-         std::string{source} + "); expected " + key.expected;
+  std::string fault;
+  if (value) {
+    auto const stored = key.store(config, *value);
+    if (stored) return {};
+    fault = stored.error();
+  }
+  return "invalid value for '" + std::string{key.name} +
+         "': " + (fault.empty() ? std::string{shown} : fault) + " (" + std::string{source} +
+         "); expected " + key.expected;
 }
 
 outcome assign_text(settings& config, key_def const& key, std::string_view text,

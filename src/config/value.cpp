@@ -6,6 +6,8 @@
 #include <iterator>
 #include <limits>
 
+#include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
 
@@ -19,6 +21,13 @@ std::string lowercase(std::string_view text) {
   std::ranges::transform(text, std::back_inserter(out),
                          [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
+}
+
+std::string_view trimmed(std::string_view text) {
+  auto const is_space = [](unsigned char c) { return std::isspace(c) != 0; };
+  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  return text;
 }
 
 std::optional<raw_value> integer_from_text(std::string_view text) {
@@ -36,6 +45,38 @@ std::optional<raw_value> boolean_from_text(std::string_view text) {
   return std::nullopt;
 }
 
+// A text that looks like a JSON array must be one: "[a,b]" is a mistake, not
+// the two entries "[a" and "b]".
+std::optional<raw_value> list_from_text(std::string_view text) {
+  auto const whole = trimmed(text);
+  if (whole.starts_with('[')) {
+    boost::system::error_code ec;
+    auto const parsed = json::parse(whole, ec);
+    if (ec) return std::nullopt;
+    return from_json(value_kind::list, parsed);
+  }
+  text_list entries;
+  if (whole.empty()) return entries;
+  for (std::size_t start = 0; start <= whole.size();) {
+    auto const comma = std::min(whole.find(',', start), whole.size());
+    auto const entry = trimmed(whole.substr(start, comma - start));
+    if (entry.empty()) return std::nullopt;
+    entries.emplace_back(entry);
+    start = comma + 1;
+  }
+  return entries;
+}
+
+std::optional<raw_value> list_from_json(json::value const& value) {
+  if (!value.is_array()) return std::nullopt;
+  text_list entries;
+  for (auto const& entry : value.get_array()) {
+    if (!entry.is_string()) return std::nullopt;
+    entries.emplace_back(entry.get_string());
+  }
+  return entries;
+}
+
 }  // namespace
 
 std::optional<raw_value> from_text(value_kind kind, std::string_view text) {
@@ -46,6 +87,8 @@ std::optional<raw_value> from_text(value_kind kind, std::string_view text) {
       return boolean_from_text(text);
     case value_kind::text:
       return std::string{text};
+    case value_kind::list:
+      return list_from_text(text);
   }
   return std::nullopt;
 }
@@ -64,6 +107,8 @@ std::optional<raw_value> from_json(value_kind kind, json::value const& value) {
     case value_kind::text:
       if (value.is_string()) return std::string{value.get_string()};
       return std::nullopt;
+    case value_kind::list:
+      return list_from_json(value);
   }
   return std::nullopt;
 }
@@ -77,7 +122,10 @@ json::value to_json_value(raw_value const& value) {
     return *n;
   }
   if (auto const* b = std::get_if<bool>(&value)) return *b;
-  return json::string{std::get<std::string>(value)};
+  if (auto const* text = std::get_if<std::string>(&value)) return json::string{*text};
+  json::array entries;
+  for (auto const& entry : std::get<text_list>(value)) entries.emplace_back(entry);
+  return entries;
 }
 
 }  // namespace wsd::config

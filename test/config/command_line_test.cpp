@@ -44,6 +44,16 @@ TEST_SUITE("config") {
       CHECK(parsed({"--port=0"}).server.port == 0);
       CHECK(parsed({"--port", "65535"}).server.port == 65535);
     }
+    SUBCASE("--set takes a list as a JSON array or comma-separated") {
+      auto const json_form =
+          parsed({"--set", R"(server.trusted_proxies=["127.0.0.1","10.0.0.0/8"])"});
+      auto const comma_form = parsed({"--set", "server.trusted_proxies=127.0.0.1,10.0.0.0/8"});
+      REQUIRE(json_form.server.trusted_proxies.size() == 2);
+      CHECK(json_form.server.trusted_proxies[0].to_string() == "127.0.0.1");
+      CHECK(json_form.server.trusted_proxies[1].to_string() == "10.0.0.0/8");
+      CHECK(comma_form == json_form);
+      CHECK(parsed({"--set", "server.trusted_proxies="}).server.trusted_proxies.empty());
+    }
   }
 
   TEST_CASE("--help, -h and --version") {
@@ -114,5 +124,8 @@ TEST_SUITE("config") {
     for (auto const name : {"WSD_DB", "WSD_PORT", "WSD_JWT_SECRET", "WSD_ADMIN_PASSWORD"}) {
       CHECK_MESSAGE(mentions(help, name), name);
     }
+    CHECK(mentions(help, "server.trusted_proxies = []"));
+    CHECK(mentions(help, "compression.gzip_level = 6"));
+    CHECK(mentions(help, "comma-separated"));
   }
 }

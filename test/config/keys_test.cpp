@@ -95,6 +95,69 @@ TEST_SUITE("config") {
     }
   }
 
+  TEST_CASE("ranges of the keys added for hardening, logins, events and compression") {
+    SUBCASE("refused") {
+      CHECK(rejects("server.send_timeout_ms", "0"));
+      CHECK(rejects("server.send_timeout_ms", "2147483648"));
+      CHECK(rejects("auth.login_max_failures_per_address", "0"));
+      CHECK(rejects("auth.hash_threads", "1025"));
+      CHECK(rejects("auth.hash_threads", "-1"));
+      CHECK(rejects("auth.max_pending_logins", "0"));
+      CHECK(rejects("auth.min_password_length", "0"));
+      CHECK(rejects("auth.min_password_length", "1025"));
+      CHECK(rejects("log.max_buffer_bytes", "0"));
+      CHECK(rejects("events.retention_seconds", "0"));
+      CHECK(rejects("events.max_subscribers", "0"));
+      CHECK(rejects("events.queue_events", "0"));
+      CHECK(rejects("events.heartbeat_seconds", "0"));
+      CHECK(rejects("compression.enabled", "sometimes"));
+      CHECK(rejects("compression.min_bytes", "-1"));
+      CHECK(rejects("compression.gzip_level", "0"));
+      CHECK(rejects("compression.gzip_level", "13"));
+      CHECK(rejects("compression.brotli_quality", "12"));
+    }
+    SUBCASE("the message says what is expected") {
+      CHECK(mentions(error_of(parse({"--set", "compression.gzip_level=13"})), "1..12"));
+      CHECK(mentions(error_of(parse({"--set", "compression.brotli_quality=12"})), "0..11"));
+      CHECK(mentions(error_of(parse({"--set", "auth.min_password_length=0"})), "1..1024"));
+      CHECK(mentions(error_of(parse({"--set", "events.queue_events=0"})), ">= 1"));
+    }
+    SUBCASE("accepted at the edges") {
+      auto const c =
+          parsed({"--set", "auth.hash_threads=1024", "--set", "auth.min_password_length=1", "--set",
+                  "compression.min_bytes=0", "--set", "compression.gzip_level=1", "--set",
+                  "compression.brotli_quality=0", "--set", "server.send_timeout_ms=1", "--set",
+                  "events.heartbeat_seconds=1"});
+      CHECK(c.auth.hash_threads == 1024);
+      CHECK(c.auth.min_password_length == 1);
+      CHECK(c.compression.min_bytes == 0);
+      CHECK(c.compression.gzip_level == 1);
+      CHECK(c.compression.brotli_quality == 0);
+      CHECK(c.server.send_timeout == 1ms);
+      CHECK(c.events.heartbeat == 1s);
+      CHECK(parsed({"--set", "auth.min_password_length=1024"}).auth.min_password_length == 1024);
+      CHECK(parsed({"--set", "compression.gzip_level=12"}).compression.gzip_level == 12);
+      CHECK(parsed({"--set", "compression.brotli_quality=11"}).compression.brotli_quality == 11);
+      CHECK(parsed({"--set", "auth.hash_threads=0"}).auth.hash_threads == 0);
+    }
+  }
+
+  TEST_CASE("server.trusted_proxies refuses what is not an address or a CIDR range") {
+    for (auto const* value :
+         {"localhost", "10.0.0.0/33", "10.0.0.1/8", "::1/129", "10.0.0.0/", "10.0.0.0/-8",
+          "10.0.0.0/+8", "10.0.0", "fe80::1%eth0", "127.0.0.1,", ",127.0.0.1", "a,,b", "[\"x\"]",
+          "[127.0.0.1]", "[1]", "[\"127.0.0.1\"", "{}"}) {
+      CHECK_MESSAGE(rejects("server.trusted_proxies", value), value);
+    }
+    auto const message = error_of(parse({"--set", "server.trusted_proxies=127.0.0.1,10.0.0.1/8"}));
+    CHECK(message.starts_with(
+        "invalid value for 'server.trusted_proxies': entry '10.0.0.1/8' (in --set); expected "));
+    CHECK(mentions(message, "CIDR"));
+    // A list that is not even a list is shown whole.
+    CHECK(error_of(parse({"--set", "server.trusted_proxies=[1]"}))
+              .starts_with("invalid value for 'server.trusted_proxies': '[1]' (in --set)"));
+  }
+
   TEST_CASE("the key table") {
     auto const& table = wsd::config::keys();
     SUBCASE("names are unique and read section.key") {
@@ -113,18 +176,18 @@ TEST_SUITE("config") {
       settings const defaults;
       for (auto const& key : table) {
         settings copy;
-        CHECK_MESSAGE(key.store(copy, key.load(defaults)), key.name);
+        CHECK_MESSAGE(key.store(copy, key.load(defaults)).has_value(), key.name);
         CHECK(copy == defaults);
       }
     }
     SUBCASE("lookups") {
-      CHECK(wsd::config::find_key("cache.ttl_seconds") != nullptr);
-      CHECK(wsd::config::find_key("cache") == nullptr);
-      CHECK(wsd::config::find_key("cache.") == nullptr);
-      CHECK(wsd::config::is_section("breaker"));
-      CHECK_FALSE(wsd::config::is_section("break"));
-      CHECK(wsd::config::env_name("server.max_body_bytes") == "WSD_SERVER_MAX_BODY_BYTES");
-      CHECK(wsd::config::env_name("cache.ttl_seconds") == "WSD_CACHE_TTL_SECONDS");
+      CHECK(wsd::config::find_key("events.queue_events") != nullptr);
+      CHECK(wsd::config::find_key("events") == nullptr);
+      CHECK(wsd::config::find_key("events.") == nullptr);
+      CHECK(wsd::config::is_section("compression"));
+      CHECK_FALSE(wsd::config::is_section("compress"));
+      CHECK(wsd::config::env_name("server.trusted_proxies") == "WSD_SERVER_TRUSTED_PROXIES");
+      CHECK(wsd::config::env_name("events.queue_events") == "WSD_EVENTS_QUEUE_EVENTS");
     }
   }
 }

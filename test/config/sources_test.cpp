@@ -61,6 +61,55 @@ TEST_SUITE("config") {
       temp_file const empty{"{}"};
       CHECK(parsed({"--config", empty.path()}) == settings{});
     }
+    SUBCASE("the keys added for hardening, logins, events and compression") {
+      temp_file const more{R"({"server": {"send_timeout_ms": 500,
+                                          "trusted_proxies": ["127.0.0.1", "10.0.0.0/8"]},
+                               "auth": {"login_max_failures_per_address": 7, "hash_threads": 2,
+                                        "max_pending_logins": 3, "min_password_length": 16},
+                               "log": {"max_buffer_bytes": 4096},
+                               "events": {"retention_seconds": 60, "max_subscribers": 5,
+                                          "queue_events": 8, "heartbeat_seconds": 1},
+                               "compression": {"enabled": false, "min_bytes": 0,
+                                               "gzip_level": 12, "brotli_quality": 0}})"};
+      auto const c = parsed({"--config", more.path()});
+      CHECK(c.server.send_timeout == 500ms);
+      REQUIRE(c.server.trusted_proxies.size() == 2);
+      CHECK(c.server.trusted_proxies[0].to_string() == "127.0.0.1");
+      CHECK(c.server.trusted_proxies[1].to_string() == "10.0.0.0/8");
+      CHECK(c.auth.login_max_failures_per_address == 7);
+      CHECK(c.auth.hash_threads == 2);
+      CHECK(c.auth.max_pending_logins == 3);
+      CHECK(c.auth.min_password_length == 16);
+      CHECK(c.log.max_buffer_bytes == 4096);
+      CHECK(c.events.retention == 60s);
+      CHECK(c.events.max_subscribers == 5);
+      CHECK(c.events.queue_events == 8);
+      CHECK(c.events.heartbeat == 1s);
+      CHECK_FALSE(c.compression.enabled);
+      CHECK(c.compression.min_bytes == 0);
+      CHECK(c.compression.gzip_level == 12);
+      CHECK(c.compression.brotli_quality == 0);
+    }
+    SUBCASE("a list in the file is a JSON array of strings, nothing else") {
+      temp_file const empty_list{R"({"server": {"trusted_proxies": []}})"};
+      CHECK(parsed({"--config", empty_list.path()}).server.trusted_proxies.empty());
+      for (auto const* body : {R"({"server": {"trusted_proxies": "127.0.0.1"}})",
+                               R"({"server": {"trusted_proxies": [1]}})",
+                               R"({"server": {"trusted_proxies": [["127.0.0.1"]]}})",
+                               R"({"server": {"trusted_proxies": null}})"}) {
+        temp_file const file{body};
+        CHECK_MESSAGE(error_of(parse({"--config", file.path()}))
+                          .starts_with("invalid value for 'server.trusted_proxies': "),
+                      body);
+      }
+    }
+    SUBCASE("a bad entry of a list is named") {
+      temp_file const bad{R"({"server": {"trusted_proxies": ["127.0.0.1", "10.0.0.0/33"]}})"};
+      CHECK(
+          error_of(parse({"--config", bad.path()}))
+              .starts_with("invalid value for 'server.trusted_proxies': entry '10.0.0.0/33' (in " +
+                           bad.path() + ")"));
+    }
   }
 
   TEST_CASE("a missing default file means defaults, a missing explicit one is an error") {
@@ -174,7 +223,8 @@ TEST_SUITE("config") {
       REQUIRE(h.parse({}).has_value());
       for (auto const name : {"WSD_SERVER_PORT", "WSD_CACHE_TTL_SECONDS", "WSD_METRICS_PUBLIC",
                               "WSD_AUTH_LOGIN_WINDOW_SECONDS", "WSD_DB", "WSD_PORT",
-                              "WSD_JWT_SECRET", "WSD_ADMIN_PASSWORD"}) {
+                              "WSD_JWT_SECRET", "WSD_ADMIN_PASSWORD", "WSD_SERVER_TRUSTED_PROXIES",
+                              "WSD_EVENTS_QUEUE_EVENTS", "WSD_COMPRESSION_GZIP_LEVEL"}) {
         CHECK_MESSAGE(std::ranges::find(h.asked, name) != h.asked.end(), name);
       }
       for (auto const& key : wsd::config::keys()) {
@@ -187,6 +237,53 @@ TEST_SUITE("config") {
       auto const r = wsd::config::parse({}, {}, no_default_file);
       REQUIRE(r.has_value());
       CHECK(r->config == settings{});
+    }
+    SUBCASE("the keys added for hardening, logins, events and compression") {
+      auto const c = parsed({}, {{"WSD_SERVER_SEND_TIMEOUT_MS", "1500"},
+                                 {"WSD_SERVER_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8"},
+                                 {"WSD_AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS", "9"},
+                                 {"WSD_AUTH_HASH_THREADS", "3"},
+                                 {"WSD_AUTH_MAX_PENDING_LOGINS", "100"},
+                                 {"WSD_AUTH_MIN_PASSWORD_LENGTH", "20"},
+                                 {"WSD_LOG_MAX_BUFFER_BYTES", "65536"},
+                                 {"WSD_EVENTS_RETENTION_SECONDS", "120"},
+                                 {"WSD_EVENTS_MAX_SUBSCRIBERS", "50"},
+                                 {"WSD_EVENTS_QUEUE_EVENTS", "16"},
+                                 {"WSD_EVENTS_HEARTBEAT_SECONDS", "30"},
+                                 {"WSD_COMPRESSION_ENABLED", "off"},
+                                 {"WSD_COMPRESSION_MIN_BYTES", "256"},
+                                 {"WSD_COMPRESSION_GZIP_LEVEL", "1"},
+                                 {"WSD_COMPRESSION_BROTLI_QUALITY", "11"}});
+      CHECK(c.server.send_timeout == 1500ms);
+      REQUIRE(c.server.trusted_proxies.size() == 2);
+      CHECK(c.server.trusted_proxies[1].to_string() == "10.0.0.0/8");
+      CHECK(c.auth.login_max_failures_per_address == 9);
+      CHECK(c.auth.hash_threads == 3);
+      CHECK(c.auth.max_pending_logins == 100);
+      CHECK(c.auth.min_password_length == 20);
+      CHECK(c.log.max_buffer_bytes == 65536);
+      CHECK(c.events.retention == 120s);
+      CHECK(c.events.max_subscribers == 50);
+      CHECK(c.events.queue_events == 16);
+      CHECK(c.events.heartbeat == 30s);
+      CHECK_FALSE(c.compression.enabled);
+      CHECK(c.compression.min_bytes == 256);
+      CHECK(c.compression.gzip_level == 1);
+      CHECK(c.compression.brotli_quality == 11);
+    }
+    SUBCASE("a list from the environment: JSON array, comma-separated, or empty") {
+      auto const proxies = [](std::string value) {
+        return parsed({}, {{"WSD_SERVER_TRUSTED_PROXIES", std::move(value)}})
+            .server.trusted_proxies;
+      };
+      CHECK(proxies(R"(["127.0.0.1","10.0.0.0/8"])").size() == 2);
+      CHECK(proxies("127.0.0.1,10.0.0.0/8").size() == 2);
+      CHECK(proxies("::1").size() == 1);
+      CHECK(proxies("").empty());
+      CHECK(proxies("[]").empty());
+      CHECK(error_of(parse({}, {{"WSD_SERVER_TRUSTED_PROXIES", "127.0.0.1,proxy.local"}}))
+                .starts_with("invalid value for 'server.trusted_proxies': entry 'proxy.local' "
+                             "(from WSD_SERVER_TRUSTED_PROXIES)"));
     }
   }
 

@@ -15,7 +15,20 @@ using namespace wsd::config::test;
 using wsd::config::from_json;
 using wsd::config::from_text;
 using wsd::config::raw_value;
+using wsd::config::text_list;
 using wsd::config::value_kind;
+
+std::optional<raw_value> list_text(std::string_view text) {
+  return from_text(value_kind::list, text);
+}
+
+std::optional<raw_value> list_json(std::string_view json) {
+  return from_json(value_kind::list, boost::json::parse(json));
+}
+
+raw_value list(text_list entries) {
+  return raw_value{std::move(entries)};
+}
 
 }  // namespace
 
@@ -47,13 +60,41 @@ TEST_SUITE("config") {
     }
   }
 
+  TEST_CASE("list values from text: a JSON array or comma-separated entries") {
+    CHECK(list_text("a,b") == list({"a", "b"}));
+    CHECK(list_text(" a , b ") == list({"a", "b"}));
+    CHECK(list_text("a") == list({"a"}));
+    CHECK(list_text("") == list({}));
+    CHECK(list_text("  ") == list({}));
+    CHECK(list_text(R"(["a", "b,c"])") == list({"a", "b,c"}));
+    CHECK(list_text(R"( ["a"] )") == list({"a"}));
+    CHECK(list_text("[]") == list({}));
+    for (auto const* text : {"a,", ",a", "a,,b", " , ", "[a]", "[\"a\"", "[\"a\"] x", "[1]",
+                             "[null]", "[[\"a\"]]", "[\"a\",]"}) {
+      CHECK_FALSE_MESSAGE(list_text(text).has_value(), text);
+    }
+  }
+
+  TEST_CASE("list values from JSON: an array of strings") {
+    CHECK(list_json(R"(["a", "b"])") == list({"a", "b"}));
+    CHECK(list_json("[]") == list({}));
+    // Entries are taken as written; the key decides what they may hold.
+    CHECK(list_json(R"([" a", ""])") == list({" a", ""}));
+    for (auto const* json : {"\"a,b\"", "[1]", "[true]", "[null]", "[[]]", "{}", "null"}) {
+      CHECK_FALSE_MESSAGE(list_json(json).has_value(), json);
+    }
+  }
+
   TEST_CASE("values to JSON read back as the same values") {
     std::pair<value_kind, raw_value> const values[] = {{value_kind::integer, std::uint64_t{5}},
                                                        {value_kind::boolean, true},
-                                                       {value_kind::text, std::string{"text"}}};
+                                                       {value_kind::text, std::string{"text"}},
+                                                       {value_kind::list, list({"a", "b"})},
+                                                       {value_kind::list, list({})}};
     for (auto const& [kind, value] : values) {
       CHECK(from_json(kind, wsd::config::to_json_value(value)) == value);
     }
+    CHECK(wsd::config::to_json_value(list({"a"})) == boost::json::parse(R"(["a"])"));
     CHECK(wsd::config::to_json_value(raw_value{std::uint64_t{18446744073709551615U}}).is_uint64());
   }
 }

@@ -23,7 +23,10 @@ struct key_def {
   value_kind kind;
   std::string expected;  // what a valid value looks like, for error messages
   std::string_view help;
-  std::function<bool(settings&, raw_value const&)> store;  // false: value not allowed
+  // Checks the value against the key and stores it. On refusal the error is
+  // the one part of the value at fault (an entry of a list), or empty when it
+  // is the value as a whole.
+  std::function<outcome(settings&, raw_value const&)> store;
   std::function<raw_value(settings const&)> load;
 };
 
