@@ -55,8 +55,10 @@ TEST_SUITE("cli") {
     auto const result = run_wsd({"--help"}, {}, startup_limit);
     CAPTURE(result.err);
     CHECK(result.exit_code == 0);
-    for (auto const* text : {"--config", "--host", "--port", "--threads", "--db", "--set",
-                             "cache.ttl_seconds", "server.max_body_bytes", "log.access"}) {
+    for (auto const* text :
+         {"--config", "--host", "--port", "--threads", "--db", "--set", "cache.ttl_seconds",
+          "server.max_body_bytes", "log.access", "server.trusted_proxies = []",
+          "events.queue_events = 1024", "compression.brotli_quality = 5"}) {
       CAPTURE(text);
       CHECK(contains(result.out, text));
     }
@@ -78,6 +80,12 @@ TEST_SUITE("cli") {
       check_startup_error(
           run_wsd({"--port", "0", "--set", "server.max_connections=many"}, {}, startup_limit),
           "server.max_connections");
+    }
+    SUBCASE("a list entry that is not an address or a range") {
+      check_startup_error(
+          run_wsd({"--port", "0", "--set", "server.trusted_proxies=127.0.0.1,10.0.0.1/8"}, {},
+                  startup_limit),
+          "server.trusted_proxies");
     }
     SUBCASE("a --port that is not a number") {
       check_startup_error(run_wsd({"--port", "abc"}, {}, startup_limit), "port");

@@ -13,9 +13,12 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/json/fwd.hpp>
 #include <boost/system/result.hpp>
+
+#include "wsd/config/address_range.hpp"
 
 namespace wsd::config {
 
@@ -29,6 +32,11 @@ struct server_settings {
   std::chrono::milliseconds drain_timeout{10000};
   std::size_t max_header_bytes = 8192;
   std::size_t max_body_bytes = 1048576;
+  // A client that does not read its responses is dropped after this.
+  std::chrono::milliseconds send_timeout{30000};
+  // Peers whose X-Forwarded-For is believed; key "server.trusted_proxies", a
+  // list of addresses or CIDR ranges, parsed and checked at start.
+  std::vector<address_range> trusted_proxies;
   bool operator==(server_settings const&) const = default;
 };
 
@@ -60,6 +68,10 @@ struct auth_settings {
   std::chrono::seconds token_ttl{3600};
   unsigned login_max_failures = 5;
   std::chrono::seconds login_window{60};
+  unsigned login_max_failures_per_address = 20;  // over all usernames
+  unsigned hash_threads = 0;                     // 0 = half the cores, see effective_hash_threads()
+  unsigned max_pending_logins = 64;              // waiting for a hash thread; 503 beyond
+  unsigned min_password_length = 12;             // up to 1024, the longest password accepted
   // Secrets come from the environment only, so they never sit in a file or
   // show up in `ps`. Their strength is checked by whoever uses them.
   std::optional<std::string> jwt_secret;      // WSD_JWT_SECRET
@@ -69,13 +81,31 @@ struct auth_settings {
 
 struct log_settings {
   bool access = true;
-  std::string level = "info";  // trace|debug|info|warn|error|off
+  std::string level = "info";              // trace|debug|info|warn|error|off
+  std::size_t max_buffer_bytes = 8388608;  // held while stdout stalls; lines beyond are dropped
   bool operator==(log_settings const&) const = default;
 };
 
 struct metrics_settings {
   bool is_public = false;  // key "metrics.public"
   bool operator==(metrics_settings const&) const = default;
+};
+
+// The change feed of GET /api/events.
+struct events_settings {
+  std::chrono::seconds retention{3600};  // a `since` older than this is 410
+  unsigned max_subscribers = 10000;
+  std::size_t queue_events = 1024;  // a subscriber this far behind is closed
+  std::chrono::seconds heartbeat{15};
+  bool operator==(events_settings const&) const = default;
+};
+
+struct compression_settings {
+  bool enabled = true;
+  std::size_t min_bytes = 1024;  // smaller bodies are sent as they are
+  unsigned gzip_level = 6;       // libdeflate's range, 1..12
+  unsigned brotli_quality = 5;   // 0..11
+  bool operator==(compression_settings const&) const = default;
 };
 
 struct settings {
@@ -86,6 +116,8 @@ struct settings {
   auth_settings auth;
   log_settings log;
   metrics_settings metrics;
+  events_settings events;
+  compression_settings compression;
   bool operator==(settings const&) const = default;
 };
 
@@ -119,5 +151,8 @@ boost::json::object to_json(settings const& config);
 
 // server.threads, with 0 replaced by the number of cores (at least 1).
 unsigned effective_threads(settings const& config);
+
+// auth.hash_threads, with 0 replaced by half the number of cores (at least 1).
+unsigned effective_hash_threads(settings const& config);
 
 }  // namespace wsd::config
