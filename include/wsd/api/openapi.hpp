@@ -1,21 +1,41 @@
 // The API's self-description: GET /openapi.json (OpenAPI 3.0.3) and GET /docs
-// (a Swagger UI page for it). Both bodies are built once and shared by every
+// (a Swagger UI page for it). Paths, methods, path parameters and security
+// come from the route table; summaries, bodies and responses are written by
+// hand for each (method, pattern), and a route without them, or them without
+// a route, is an error. Both bodies are built once and shared by every
 // request.
 #pragma once
 
+#include <span>
+#include <string>
 #include <string_view>
 
+#include <boost/json/object.hpp>
+#include <boost/system/result.hpp>
+
 #include "wsd/api/context.hpp"
+#include "wsd/api/routes.hpp"
 
 namespace wsd::api::openapi {
 
-// The OpenAPI 3.0.3 document of every endpoint, serialized.
-std::string_view document_text();
+// What the document depends on besides the routes.
+struct document_options {
+  bool metrics_public = false;  // metrics.public: GET /metrics needs no token
+};
+
+// The document of `table`, or a message naming every route without a
+// hand-written description and every description without a route.
+boost::system::result<boost::json::object, std::string> build_document(
+    std::span<route const> table, document_options options = {});
+
+// The document of routes(), serialized; throws std::logic_error with
+// build_document's message if the table and the descriptions disagree.
+std::string_view document_text(document_options options = {});
 // The Swagger UI page; it loads swagger-ui-dist from a CDN and reads /openapi.json.
 std::string_view docs_html();
 
 // The responses the handlers send, each sharing its prebuilt body.
-http::response document_response();
+http::response document_response(document_options options = {});
 http::response docs_response();
 
 // GET /openapi.json
