@@ -57,7 +57,8 @@ ops_nginx_main_conf() {
   mkdir -p -- "$dir/logs" "$dir/tmp" || return 1
   local user_line=
   if ((EUID == 0)); then
-    # Workers of a root master run as nobody: they need to reach DIR.
+    # Workers of a root master run as nobody: they need to reach DIR (the
+    # caller makes its parents reachable).
     user_line="user nobody $(id -gn nobody 2>/dev/null || echo nogroup);"
     chmod 755 -- "$dir" || return 1
   fi
