@@ -2,13 +2,15 @@
 # Shared helpers for the scripts in scripts/. Source this file; it defines
 # functions only and changes no shell options of the caller.
 
-# Everything scripts/run and scripts/test need on Debian 12.
+# Everything scripts/run and scripts/test need on Debian 12 (the last line:
+# the deployment checks of scripts/lib/ops.sh).
 WSD_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config clang
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libboost-program-options1.81-dev libsoci-dev libsqlite3-dev libpq-dev
   doctest-dev libssl-dev libargon2-dev libbenchmark-dev postgresql-15
   curl wrk nginx
+  prometheus systemd dpkg-dev adduser python3-yaml
 )
 
 # Absolute path of the repository, whatever the caller's cwd.
