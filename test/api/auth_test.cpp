@@ -537,7 +537,7 @@ TEST_SUITE("auth api") {
       http_client client{first.port()};
       check_login_answer(login_json(client, "admin", password), "admin");
       check_unauthorized(login_json(client, "admin", test_admin_password));
-      CHECK(first.stop() == 0);
+      first.stop_expecting(0);
       CHECK(occurrences(first.out(), password) == 1);
       CHECK(first.err().find(password) == std::string::npos);
     }
@@ -545,7 +545,7 @@ TEST_SUITE("auth api") {
       wsd_server second{options({})};
       http_client client{second.port()};
       check_login_answer(login_json(client, "admin", password), "admin");
-      CHECK(second.stop() == 0);
+      second.stop_expecting(0);
       INFO("stdout: " << second.out());
       CHECK(lowercase(second.out()).find("password") == std::string::npos);
       CHECK(second.out().find(password) == std::string::npos);
@@ -565,9 +565,9 @@ TEST_SUITE("auth api") {
       CAPTURE(secret);
       auto const result = wsd::test::run_wsd(
           {"--host", "127.0.0.1", "--port", "0", "--db", "sqlite3://db=wsd.db"},
-          {{"WSD_JWT_SECRET", secret}, {"WSD_ADMIN_PASSWORD", test_admin_password}}, 15s);
+          {{"WSD_JWT_SECRET", secret}, {"WSD_ADMIN_PASSWORD", test_admin_password}});
       INFO("stdout: " << result.out << "\nstderr: " << result.err);
-      CHECK(result.exit_code == 2);
+      wsd::test::check_exit(result, 2);
       CHECK(result.err.find("WSD_JWT_SECRET") != std::string::npos);
       CHECK(result.out.find("listening") == std::string::npos);
       if (secret.size() > 10) {

@@ -301,7 +301,7 @@ TEST_SUITE("http server") {
       CHECK(client.request("GET", "/access-log-probe").status == 404);
       // Written while serving, not only flushed at exit.
       CHECK(server.wait_for_output("/access-log-probe", close_deadline));
-      CHECK(server.stop() == 0);
+      server.stop_expecting(0);
       auto const lines = lines_for(server.out(), "/access-log-probe");
       REQUIRE(lines.size() == 1);
       auto const& line = lines.front();
@@ -323,7 +323,7 @@ TEST_SUITE("http server") {
       auto server = start_with({"log.access=false"});
       http_client client{server.port()};
       CHECK(client.request("GET", "/access-log-probe").status == 404);
-      CHECK(server.stop() == 0);
+      server.stop_expecting(0);
       CHECK(lines_for(server.out(), "/access-log-probe").empty());
     }
   }
