@@ -376,7 +376,7 @@ TEST_SUITE("idempotency api") {
     });
   }
 
-  TEST_CASE("keys are per user") {
+  TEST_CASE("one key from two users makes two writes, each replayed to its own user") {
     on_each_backend([](api_server const& server) {
       auto const op = server.add_user("op", "operator");
       auto const by_admin =
