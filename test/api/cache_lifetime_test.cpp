@@ -39,7 +39,7 @@ TEST_SUITE("cache api") {
             last = s.x_cache(item_path(id));
             return last == "MISS";
           },
-          5s, 25ms);
+          30s, 25ms);
       CHECK(expired);
       CHECK(steady::now() - loaded >= 1s);
     }
@@ -55,7 +55,7 @@ TEST_SUITE("cache api") {
             last = s.stats();
             return integer(last, "entries") == 0;
           },
-          5s, 25ms);
+          30s, 25ms);
       INFO("stats: " << json::serialize(last));
       CHECK(swept);
       CHECK(integer(last, "expirations") == 2);

@@ -155,7 +155,7 @@ TEST_SUITE("metrics api") {
           m = s.metrics();
           return integer(object_at(m, "requests"), "total") >= 7;
         },
-        5s, 25ms));
+        30s, 25ms));
     INFO("metrics: " << json::serialize(m));
     CHECK(integer(m, "uptime_seconds") >= 0);
 
