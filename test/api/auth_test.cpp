@@ -304,7 +304,7 @@ TEST_SUITE("auth api") {
     CHECK(wrong_password.body == wrong_in_form.body);
   }
 
-  TEST_CASE("a login with missing or mistyped fields is 422 naming them; an empty password 401") {
+  TEST_CASE("a login missing or mistyping a field is 422 naming it, an empty password 401") {
     wsd_server server;
     http_client client{server.port()};
     struct attempt {
