@@ -47,8 +47,19 @@ _pg_fail() {
   return 1
 }
 
-# Starts the cluster and exports WSD_TEST_PG* for the tests.
+# The variables pg_start exports for the tests (WSD_TEST_PG_BIN, which
+# chooses the binaries, is an input and stays).
+_pg_forget() {
+  unset WSD_TEST_PG WSD_TEST_PG_DATA WSD_TEST_PG_PORT WSD_TEST_PG_LOG \
+    WSD_TEST_PG_START_OPTS WSD_TEST_PG_CTL
+}
+
+# Starts the cluster and exports WSD_TEST_PG* for the tests. Whatever it
+# returns, no WSD_TEST_PG* inherited from the caller's environment survives:
+# the tests must never run against, nor the outage tests stop, a cluster
+# this script did not start.
 pg_start() {
+  _pg_forget
   local -r bin=${WSD_TEST_PG_BIN:-$WSD_PG_BIN_DEFAULT}
   [[ -x $bin/initdb && -x $bin/pg_ctl ]] || {
     printf 'pg_start: PostgreSQL 15 binaries not found in %s\n' "$bin" >&2
@@ -138,7 +149,6 @@ pg_stop() {
     rm -rf -- "$base"
   fi
   _WSD_PG_BASE=
-  unset WSD_TEST_PG WSD_TEST_PG_DATA WSD_TEST_PG_PORT WSD_TEST_PG_LOG \
-    WSD_TEST_PG_START_OPTS WSD_TEST_PG_CTL
+  _pg_forget
   return 0
 }

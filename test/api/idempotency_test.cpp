@@ -354,12 +354,14 @@ TEST_SUITE("idempotency api") {
         check_key_refused(server.call("PATCH", path, R"({"port":22})", with_key(key)));
         check_key_refused(server.call("DELETE", path, {}, with_key(key)));
       }
-      // Control bytes other than HTAB are not allowed in a field value at all:
-      // the HTTP parser may refuse the request (400) before the handler's 422.
+      // Control bytes other than HTAB make a field value invalid HTTP (RFC
+      // 9110, 5.5): the request is malformed, 400, before any handler reads
+      // the key.
       for (auto const* key : {"a\x01z", "a\x7fz"}) {
         auto const r = server.call("POST", collection, machine("ws-b"), with_key(key));
         INFO("answer: " << r.status << " " << r.body);
-        CHECK((r.status == 400 || r.status == 422));
+        CHECK(r.status == 400);
+        CHECK(r.error_code() == "bad_request");
       }
       auto const stored = server.call("GET", path);
       CHECK(stored.status == 200);
@@ -374,7 +376,7 @@ TEST_SUITE("idempotency api") {
     });
   }
 
-  TEST_CASE("keys are per user") {
+  TEST_CASE("one key from two users makes two writes, each replayed to its own user") {
     on_each_backend([](api_server const& server) {
       auto const op = server.add_user("op", "operator");
       auto const by_admin =
@@ -470,7 +472,7 @@ TEST_SUITE("idempotency api") {
             return figures.at("in_use").to_number<std::int64_t>() > 0 &&
                    figures.at("queries").to_number<std::int64_t>() > before;
           },
-          10s, 5ms);
+          30s, 5ms);
       CHECK(waiting);
       auto const repeat = server.call("POST", collection, body, with_key("slow"));
       blocker << "ROLLBACK";
@@ -478,7 +480,7 @@ TEST_SUITE("idempotency api") {
 
       INFO("repeat: " << repeat.status << " " << repeat.body);
       CHECK(still_processing(repeat));
-      if (repeat.status == 409) CHECK(repeat.json().at("error").at("code") == "conflict");
+      CHECK(repeat.error_code() == "conflict");
       CHECK(first_failure.empty());
       REQUIRE(first.has_value());
       CHECK(first->status == 201);
@@ -520,9 +522,10 @@ TEST_SUITE("outage") {
     INFO("frozen POST: " << timed_out.status << " " << timed_out.body << " after " << took.count()
                          << " ms");
     CHECK(timed_out.status == 504);
-    if (timed_out.status == 504) CHECK(timed_out.json().at("error").at("code") == "timeout");
+    CHECK(timed_out.error_code() == "timeout");
+    // Not before the query timeout; how long after is a figure, not a claim
+    // (a 504 that never came fails the call at the client's read timeout).
     CHECK(took >= 1000ms);
-    CHECK(took < 3000ms);
 
     SUBCASE("the first attempt commits after the client gave up") {
       // Backends run on while the postmaster, which would deliver wsd's
@@ -534,7 +537,7 @@ TEST_SUITE("outage") {
             observer << "SELECT COUNT(*) FROM workstations WHERE name = 'ws-frozen'", soci::into(n);
             return n == 1;
           },
-          10s, 20ms);
+          30s, 20ms);
       CHECK_MESSAGE(committed, server.diagnostics());
     }
     SUBCASE("everything resumes at once") {}
@@ -542,7 +545,7 @@ TEST_SUITE("outage") {
 
     // The server recovers once the database answers again.
     bool const ready =
-        eventually([&] { return server.call("GET", "/ready").status == 200; }, 15s, 100ms);
+        eventually([&] { return server.call("GET", "/ready").status == 200; }, 30s, 100ms);
     CHECK_MESSAGE(ready, server.diagnostics());
 
     http_response retried;
@@ -553,7 +556,7 @@ TEST_SUITE("outage") {
           ++attempts;
           return retried.status != 503 && retried.status != 504 && !still_processing(retried);
         },
-        15s, 100ms);
+        30s, 100ms);
     INFO("retry: " << retried.status << " " << retried.body << " after " << attempts
                    << " attempts, replayed: " << replayed(retried));
     CHECK(retried.status == 201);

@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <doctest/doctest.h>
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -17,6 +19,7 @@
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <source_location>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -36,6 +39,8 @@ using namespace std::chrono_literals;
 constexpr auto forever = steady::time_point::max();
 constexpr auto stop_grace = std::chrono::seconds{20};
 constexpr auto start_timeout = std::chrono::seconds{30};
+// How much of a report or of stderr a failure quotes.
+constexpr std::size_t quote_limit = 16 * 1024;
 
 [[noreturn]] void throw_errno(std::string const& what) {
   throw std::system_error{errno, std::generic_category(), what};
@@ -258,9 +263,64 @@ bool chooses_database(server_options const& opts) {
   });
 }
 
+std::string tail_of(std::string_view text) {
+  if (text.size() <= quote_limit) return std::string{text};
+  return "[...]\n" + std::string{text.substr(text.size() - quote_limit)};
+}
+
+void fail_at(std::source_location const& where, std::string const& message) {
+  ADD_FAIL_CHECK_AT(where.file_name(), static_cast<int>(where.line()), message);
+}
+
+// Fails the current test at where if err holds a sanitizer report.
+void check_no_sanitizer_report(std::string_view err, std::string const& what,
+                               std::source_location const& where) {
+  auto const report = sanitizer_report(err);
+  if (!report.empty()) fail_at(where, what + " wrote a sanitizer report to stderr:\n" + report);
+}
+
+void check_exit_code(int code, int expected_code, std::string_view err, std::string const& what,
+                     std::source_location const& where) {
+  if (code == expected_code) return;
+  fail_at(where, what + " exited with " + std::to_string(code) + ", not " +
+                     std::to_string(expected_code) + "\n--- stderr ---\n" + tail_of(err));
+}
+
 }  // namespace
 
-process_result run_wsd(std::vector<std::string> args, env_list env, std::chrono::seconds timeout) {
+std::string sanitizer_report(std::string_view err) {
+  // The first line of every kind of report; UBSan's reads
+  // "file:line:column: runtime error: ...".
+  static constexpr std::array<std::string_view, 6> openings{"ERROR: AddressSanitizer",
+                                                            "ERROR: LeakSanitizer",
+                                                            "ERROR: ThreadSanitizer",
+                                                            "WARNING: ThreadSanitizer",
+                                                            "ERROR: UndefinedBehaviorSanitizer",
+                                                            ": runtime error: "};
+  auto first = std::string_view::npos;
+  for (auto const opening : openings) first = std::min(first, err.find(opening));
+  // Every report ends with "SUMMARY: <Name>Sanitizer: ...", which counts
+  // alone too (when the opening was cut off, say).
+  constexpr std::string_view summary = "SUMMARY: ";
+  for (auto at = err.find(summary); at != std::string_view::npos && at < first;
+       at = err.find(summary, at + 1)) {
+    auto const line = err.substr(at, err.find('\n', at) - at);
+    if (line.find("Sanitizer") != std::string_view::npos) first = at;
+  }
+  if (first == std::string_view::npos) return {};
+  auto const line_start = err.rfind('\n', first);
+  auto const report = err.substr(line_start == std::string_view::npos ? 0 : line_start + 1);
+  if (report.size() <= quote_limit) return std::string{report};
+  return std::string{report.substr(0, quote_limit)} + "\n[... report cut at " +
+         std::to_string(quote_limit) + " bytes]";
+}
+
+void check_exit(process_result const& result, int expected_code, std::source_location where) {
+  check_exit_code(result.exit_code, expected_code, result.err, "wsd", where);
+}
+
+process_result run_wsd(std::vector<std::string> args, env_list env, std::chrono::seconds timeout,
+                       std::source_location where) {
   // A fresh working directory, so a run that does start a server leaves no
   // var/wsd.db behind.
   temp_directory const dir{"wsd-run-"};
@@ -276,6 +336,7 @@ process_result run_wsd(std::vector<std::string> args, env_list env, std::chrono:
     result.err += "\n[run_wsd: killed after " + std::to_string(timeout.count()) + " s]\n";
   }
   result.exit_code = code.value_or(-1);
+  check_no_sanitizer_report(result.err, "wsd", where);
   return result;
 }
 
@@ -306,6 +367,11 @@ struct wsd_server::state {
   pid_t pid = -1;
   std::optional<int> exit_code;
   std::uint16_t port = 0;
+  std::source_location started_at;
+  // Whether stderr was searched for a sanitizer report, and whether the test
+  // took the exit code to check itself.
+  bool report_checked = false;
+  bool exit_code_taken = false;
 
   mutable std::mutex mutex;
   mutable std::condition_variable changed;
@@ -403,15 +469,33 @@ void wsd_server::state::join_readers() {
   if (err_reader.joinable()) err_reader.join();
 }
 
-wsd_server::wsd_server(options opts) : state_{std::make_unique<state>()} {
+wsd_server::wsd_server(options opts, std::source_location where)
+    : state_{std::make_unique<state>()} {
+  state_->started_at = where;
   // If start() throws, state_'s destructor stops the child and removes the
-  // directory.
+  // directory; the exception carries stderr, so nothing else is checked.
   state_->start(std::move(opts));
 }
 
-wsd_server::~wsd_server() = default;
+wsd_server::~wsd_server() {
+  finish();
+}
+
 wsd_server::wsd_server(wsd_server&&) noexcept = default;
-wsd_server& wsd_server::operator=(wsd_server&&) noexcept = default;
+
+wsd_server& wsd_server::operator=(wsd_server&& other) noexcept {
+  if (this != &other) {
+    finish();
+    state_ = std::move(other.state_);
+  }
+  return *this;
+}
+
+void wsd_server::finish() noexcept {
+  if (!state_) return;  // moved from
+  if (!state_->exit_code_taken) stop_expecting(0, SIGTERM, state_->started_at);
+  state_.reset();
+}
 
 std::uint16_t wsd_server::port() const noexcept {
   return state_->port;
@@ -419,8 +503,21 @@ std::uint16_t wsd_server::port() const noexcept {
 pid_t wsd_server::pid() const noexcept {
   return state_->pid;
 }
-int wsd_server::stop(int sig) {
-  return state_->stop(sig);
+int wsd_server::stop(int sig, std::source_location where) {
+  auto& s = *state_;
+  auto const code = s.stop(sig);
+  s.exit_code_taken = true;
+  if (!s.report_checked) {
+    s.report_checked = true;
+    check_no_sanitizer_report(err(), "wsd (pid " + std::to_string(s.pid) + ")", where);
+  }
+  return code;
+}
+
+void wsd_server::stop_expecting(int expected_code, int sig, std::source_location where) {
+  auto const code = stop(sig, where);
+  check_exit_code(code, expected_code, err(), "wsd (pid " + std::to_string(state_->pid) + ")",
+                  where);
 }
 std::string const& wsd_server::temp_dir() const noexcept {
   return state_->dir.path();

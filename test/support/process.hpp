@@ -1,7 +1,9 @@
 // Runs the real wsd binary for integration tests: once to completion
 // (run_wsd) or as a live server on an ephemeral port (wsd_server). The child
 // never sees the caller's WSD_* variables, so a developer's or CI's settings
-// cannot change what a test observes.
+// cannot change what a test observes. Every run ends checked: a sanitizer
+// report on the child's stderr, or a server that does not exit 0 when
+// stopped, fails the current test with the report.
 #pragma once
 
 #include <sys/types.h>
@@ -10,6 +12,7 @@
 #include <csignal>
 #include <cstdint>
 #include <memory>
+#include <source_location>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -28,11 +31,25 @@ struct process_result {
 
 using env_list = std::vector<std::pair<std::string, std::string>>;
 
+// The sanitizer report (AddressSanitizer, LeakSanitizer, ThreadSanitizer,
+// UndefinedBehaviorSanitizer) in a process's stderr, from its first line on;
+// "" if there is none.
+std::string sanitizer_report(std::string_view err);
+
 // Runs WSD_BINARY_PATH with args in a fresh temporary working directory
 // (removed afterwards) and the parent's environment minus WSD_* plus env.
 // A run that outlives timeout is killed (exit code 137, and a note in err).
+// A sanitizer report in err fails the current test; the exit code is the
+// caller's to check (see check_exit).
+// Failures are reported at where, the caller's line.
 process_result run_wsd(std::vector<std::string> args, env_list env = {},
-                       std::chrono::seconds timeout = std::chrono::seconds{30});
+                       std::chrono::seconds timeout = std::chrono::seconds{30},
+                       std::source_location where = std::source_location::current());
+
+// Fails the current test, quoting stderr, unless result exited with
+// expected_code. run_wsd has already checked for a sanitizer report.
+void check_exit(process_result const& result, int expected_code,
+                std::source_location where = std::source_location::current());
 
 // A directory under $TMPDIR (or /tmp), removed with everything in it.
 class temp_directory {
@@ -62,7 +79,8 @@ struct server_options {
 };
 
 // `wsd --host 127.0.0.1 --port 0 <args>` running in its own temporary
-// directory, with stdout and stderr captured continuously.
+// directory, with stdout and stderr captured continuously. Failures of its
+// stop are reported at the line that started it (or that called stop).
 class wsd_server {
  public:
   using options = server_options;
@@ -70,18 +88,30 @@ class wsd_server {
   // Returns once the server printed `wsd listening on http://HOST:PORT`;
   // throws std::runtime_error (with the captured stderr) if it exits first or
   // does not print it within 30 s.
-  explicit wsd_server(options opts = {});
-  // SIGTERM, up to 20 s for a clean exit, then SIGKILL; removes temp_dir().
+  explicit wsd_server(options opts = {},
+                      std::source_location where = std::source_location::current());
+  // Unless the test stopped the server itself: stop_expecting(0), so a
+  // server that does not exit 0 on SIGTERM, or reports a leak or another
+  // sanitizer finding on the way out, fails the test. Removes temp_dir().
   ~wsd_server();
   wsd_server(wsd_server&&) noexcept;
+  // Ends the server this object held as the destructor would.
   wsd_server& operator=(wsd_server&&) noexcept;
 
   std::uint16_t port() const noexcept;
   pid_t pid() const noexcept;
   // Sends sig and waits for the exit (SIGKILL after 20 s); returns the exit
   // code, 128 + signal if killed. Later calls return the same code. Once it
-  // returns, out() and err() hold everything the process wrote.
-  int stop(int sig = SIGTERM);
+  // returns, out() and err() hold everything the process wrote. A sanitizer
+  // report in err() fails the current test; the exit code is the caller's to
+  // check from now on (the destructor no longer does).
+  [[nodiscard]] int stop(int sig = SIGTERM,
+                         std::source_location where = std::source_location::current());
+  // stop(sig), then fails the current test, quoting stderr, unless the exit
+  // code is expected_code. stop_expecting(0) is the clean stop every test
+  // ends with; another code is for a test that kills the server on purpose.
+  void stop_expecting(int expected_code, int sig = SIGTERM,
+                      std::source_location where = std::source_location::current());
   bool running() const;
 
   std::string out() const;
@@ -94,6 +124,8 @@ class wsd_server {
 
  private:
   struct state;
+  void finish() noexcept;
+
   std::unique_ptr<state> state_;
 };
 
