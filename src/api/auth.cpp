@@ -27,9 +27,19 @@ bool is_form(std::string_view content_type) noexcept {
 }
 
 // OAuth2 password-grant clients send username=...&password=... form-encoded.
-credentials from_form(std::string_view body) {
-  return {util::query_param(body, "username").value_or(""),
-          util::query_param(body, "password").value_or("")};
+// A missing or badly encoded field is invalid, as in a JSON body.
+core::result<credentials> from_form(std::string_view body) {
+  credentials c;
+  std::vector<core::field_error> errors;
+  for (auto const field : {"username", "password"}) {
+    auto value = util::query_param(body, field);
+    if (!value)
+      errors.push_back({field, "is required"});
+    else
+      (std::string_view(field) == "username" ? c.username : c.password) = std::move(*value);
+  }
+  if (!errors.empty()) return core::validation_failed(std::move(errors));
+  return c;
 }
 
 core::result<credentials> from_json(http::request const& req) {
@@ -51,9 +61,7 @@ core::result<credentials> from_json(http::request const& req) {
 }  // namespace
 
 boost::asio::awaitable<reply> login(context& ctx) {
-  auto const given = is_form(ctx.req.content_type)
-                         ? core::result<credentials>(from_form(ctx.req.body))
-                         : from_json(ctx.req);
+  auto const given = is_form(ctx.req.content_type) ? from_form(ctx.req.body) : from_json(ctx.req);
   if (!given) co_return given.error();
   if (given->username.empty() || given->password.empty())
     co_return core::unauthorized("invalid username or password");

@@ -8,6 +8,7 @@
 #include "wsd/cache/glob.hpp"
 #include "wsd/cache/sharded_cache.hpp"
 #include "wsd/db/database.hpp"
+#include "wsd/log/logger.hpp"
 #include "wsd/util/percent.hpp"
 
 namespace wsd::api::performance {
@@ -154,6 +155,7 @@ boost::asio::awaitable<reply> metrics(context& ctx) {
       {"connections", json::object{{"active", m.connections.active.load()},
                                    {"accepted", m.connections.accepted.load()},
                                    {"rejected", m.connections.rejected.load()}}},
+      {"log", json::object{{"dropped", log::get().dropped()}}},
   };
   co_return json_reply(o);
 }
@@ -277,6 +279,8 @@ boost::asio::awaitable<reply> prometheus(context& ctx) {
   e.single("wsd_connections_rejected_total", "counter",
            "Connections closed at once over server.max_connections.",
            m.connections.rejected.load());
+  e.single("wsd_log_dropped_total", "counter",
+           "Log lines dropped because stdout or stderr did not keep up.", log::get().dropped());
 
   auto res = http::json_response(200, e.take());
   res.content_type = "text/plain; version=0.0.4; charset=utf-8";

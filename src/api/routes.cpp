@@ -1,11 +1,15 @@
 #include "wsd/api/routes.hpp"
 
+#include <array>
+#include <string>
+
 #include "wsd/api/auth.hpp"
 #include "wsd/api/health.hpp"
 #include "wsd/api/openapi.hpp"
 #include "wsd/api/performance.hpp"
 #include "wsd/api/users.hpp"
 #include "wsd/api/workstations.hpp"
+#include "wsd/util/percent.hpp"
 
 namespace wsd::api {
 
@@ -63,6 +67,24 @@ core::result<wsd::auth::claims> dispatcher::authorize(http::request const& req,
   return std::move(*claims);
 }
 
+namespace {
+
+// Path parameters as their resources name them: "/api/users/e%31" is user
+// "e1". '+' stays itself in a path; a malformed escape is a bad request.
+// Decoded text that needs it lives in `storage`.
+core::result<http::path_params> decoded(
+    http::path_params const& raw, std::array<std::string, http::path_params::capacity>& storage) {
+  http::path_params out;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    auto const value = util::percent_decode(raw[i], storage[i], false);
+    if (!value) return core::bad_request("invalid percent-encoding in the path");
+    out.push(*value);
+  }
+  return out;
+}
+
+}  // namespace
+
 boost::asio::awaitable<http::response> dispatcher::operator()(http::request const& req) const {
   auto const match = router_.find(req.verb, req.path);
   if (!match) co_return http::to_response(match.error());
@@ -77,7 +99,10 @@ boost::asio::awaitable<http::response> dispatcher::operator()(http::request cons
     claims = std::move(*who);
   }
 
-  context ctx{req, match->params, open ? nullptr : &claims, svc_};
+  std::array<std::string, http::path_params::capacity> storage;
+  auto const params = decoded(match->params, storage);
+  if (!params) co_return http::to_response(params.error());
+  context ctx{req, *params, open ? nullptr : &claims, svc_};
   auto answer = co_await r.fn(ctx);
   if (!answer) co_return http::to_response(answer.error());
   co_return std::move(*answer);

@@ -194,7 +194,7 @@ application::~application() = default;
 
 int application::run() {
   log::install(log::parse_level(settings_.log.level).value_or(log::level::info),
-               settings_.log.access);
+               settings_.log.access, settings_.log.max_buffer_bytes);
   auto const secret = jwt_secret(settings_);
   if (!secret) {
     std::cerr << "wsd: " << secret.error() << std::endl;

@@ -26,6 +26,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "wsd/http/error.hpp"
+#include "wsd/http/strict.hpp"
 #include "wsd/http/wire.hpp"
 
 namespace wsd::http {
@@ -89,8 +90,14 @@ void collect_headers(bhttp::request<bhttp::string_body> const& msg, request& req
 
 }  // namespace
 
+// What a connection's read buffer may hold beyond the header limit: room
+// for one read, so whatever a client sends, a connection's memory stays
+// within max_header_bytes + read_slack (plus the body, up to its limit).
+constexpr std::size_t read_slack = 16 * 1024;
+
 struct connection : std::enable_shared_from_this<connection> {
-  explicit connection(tcp::socket socket) : stream(std::move(socket)) {}
+  connection(tcp::socket socket, std::size_t max_buffer)
+      : stream(std::move(socket)), buffer(max_buffer) {}
   beast::tcp_stream stream;
   beast::flat_buffer buffer;
   std::string remote;
@@ -121,8 +128,12 @@ struct server::state : std::enable_shared_from_this<server::state> {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> serve(std::shared_ptr<connection> conn);
   asio::awaitable<bool> serve_one(connection& conn);
+  asio::awaitable<core::result<std::size_t>> read_head(connection& conn);
   asio::awaitable<bool> read_request(connection& conn,
                                      bhttp::request_parser<bhttp::string_body>& parser);
+  asio::awaitable<bool> read_body(connection& conn,
+                                  bhttp::request_parser<bhttp::string_body>& parser,
+                                  unsigned version);
   asio::awaitable<response> answer(request const& req);
   asio::awaitable<void> send(connection& conn, response const& res, unsigned version,
                              bool keep_alive, bool head_only);
@@ -180,7 +191,8 @@ asio::awaitable<void> server::state::accept_loop() {
       continue;
     }
     metrics.connections.active.fetch_add(1);
-    auto conn = std::make_shared<connection>(std::move(socket));
+    auto conn =
+        std::make_shared<connection>(std::move(socket), settings.max_header_bytes + read_slack);
     {
       std::lock_guard lock(connections_mutex);
       connections.insert(conn);
@@ -233,21 +245,40 @@ std::optional<core::error> framing_error(bhttp::request_parser<bhttp::string_bod
   auto const& header = parser.get();
   if (static_cast<std::size_t>(std::distance(header.begin(), header.end())) > max_header_fields)
     return core::headers_too_large("more than 100 header fields");
-  if (auto const te = header[bhttp::field::transfer_encoding]; !te.empty()) {
+  if (header.find(bhttp::field::transfer_encoding) != header.end()) {
+    auto const te = header[bhttp::field::transfer_encoding];
     if (header.version() == 10 || !iequals(trim_ows(te), "chunked") ||
         header.find(bhttp::field::content_length) != header.end())
       return core::bad_request("unsupported Transfer-Encoding");
   }
   if (auto const len = parser.content_length(); len && *len > max_body_bytes)
     return core::payload_too_large("request body exceeds server.max_body_bytes");
-  return std::nullopt;
+  std::array<std::string_view, 2> hosts;
+  std::size_t count = 0;
+  for (auto const& f : header) {
+    if (f.name() != bhttp::field::host) continue;
+    if (count < hosts.size()) hosts[count] = f.value();
+    ++count;
+  }
+  return check_host(std::span<std::string_view const>(hosts.data(), std::min(count, hosts.size())),
+                    header.version());
+}
+
+// Header fields and trailers together, in bytes, as they count against
+// max_header_bytes.
+std::size_t field_bytes(bhttp::request<bhttp::string_body> const& msg) noexcept {
+  std::size_t total = 0;
+  for (auto const& f : msg) total += f.name_string().size() + f.value().size() + 4;
+  return total;
 }
 
 // What a failed read of the header or body answers: an error to send before
 // closing, or nothing when the peer is gone or too slow to deserve one.
 std::optional<core::error> read_error(boost::system::error_code ec, bool in_body) {
-  if (ec == bhttp::error::header_limit)
-    return core::headers_too_large("request headers exceed server.max_header_bytes");
+  // An endless chunk line (extension) fills the bounded buffer.
+  if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow)
+    return core::headers_too_large(
+        "request headers, chunk extensions or trailers exceed server.max_header_bytes");
   // Beast checks Content-Length against the body limit with the headers.
   if (ec == bhttp::error::body_limit)
     return core::payload_too_large("request body exceeds server.max_body_bytes");
@@ -298,14 +329,45 @@ asio::awaitable<bool> server::state::serve_one(connection& conn) {
   co_return keep_alive&& conn.stream.socket().is_open();
 }
 
+// Reads until conn.buffer holds a whole header section and answers its
+// size; 0 when the peer left or was too slow; an error when it is too large.
+asio::awaitable<core::result<std::size_t>> server::state::read_head(connection& conn) {
+  for (;;) {
+    std::string_view const data(static_cast<char const*>(conn.buffer.data().data()),
+                                conn.buffer.size());
+    if (auto const end = head_end(data)) {
+      if (end > settings.max_header_bytes) break;
+      co_return end;
+    }
+    if (data.size() >= settings.max_header_bytes) break;
+    auto [ec, n] = co_await conn.stream.async_read_some(conn.buffer.prepare(4096), nothrow);
+    if (ec) co_return std::size_t{0};
+    conn.buffer.commit(n);
+  }
+  co_return core::headers_too_large("request headers exceed server.max_header_bytes");
+}
+
 // Reads a whole request into `parser`; false (after answering an error when
 // one is due) when it cannot be served.
 asio::awaitable<bool> server::state::read_request(
     connection& conn, bhttp::request_parser<bhttp::string_body>& parser) {
   conn.stream.expires_after(settings.header_timeout);
-  auto [hec, hn] = co_await bhttp::async_read_header(conn.stream, conn.buffer, parser, nothrow);
-  if (hec) {
-    if (auto const e = read_error(hec, false)) co_await send_error(conn, *e, 11);
+  auto const head = co_await read_head(conn);
+  if (!head || *head == 0) {
+    if (!head) co_await send_error(conn, head.error(), 11);
+    co_return false;
+  }
+  std::string_view const bytes(static_cast<char const*>(conn.buffer.data().data()), *head);
+  if (auto const e = check_head(bytes)) {
+    co_await send_error(conn, *e, 11);
+    co_return false;
+  }
+  boost::system::error_code ec;
+  parser.put(asio::buffer(bytes.data(), bytes.size()), ec);
+  conn.buffer.consume(bytes.size());
+  if (ec || !parser.is_header_done()) {
+    if (auto const e = read_error(ec ? ec : bhttp::error::partial_message, false))
+      co_await send_error(conn, *e, 11);
     co_return false;
   }
   unsigned const version = parser.get().version() == 10 ? 10 : 11;
@@ -320,11 +382,29 @@ asio::awaitable<bool> server::state::read_request(
     auto [wec, wn] = co_await asio::async_write(conn.stream, asio::buffer(cont), nothrow);
     if (wec) co_return false;
   }
+  co_return co_await read_body(conn, parser, version);
+}
+
+// Reads the body, counting chunk extensions and trailers against
+// max_header_bytes as they arrive, so neither can grow without bound.
+asio::awaitable<bool> server::state::read_body(connection& conn,
+                                               bhttp::request_parser<bhttp::string_body>& parser,
+                                               unsigned version) {
+  std::size_t extensions = 0;
+  auto const limit = settings.max_header_bytes;
+  auto on_chunk = [&](std::uint64_t, std::string_view ext, boost::system::error_code& ec) {
+    extensions += ext.size();
+    if (extensions > limit) ec = bhttp::error::header_limit;
+  };
+  parser.on_chunk_header(on_chunk);
   conn.stream.expires_after(settings.header_timeout);
-  auto [bec, bn] = co_await bhttp::async_read(conn.stream, conn.buffer, parser, nothrow);
-  if (bec) {
-    if (auto const e = read_error(bec, true)) co_await send_error(conn, *e, version);
-    co_return false;
+  while (!parser.is_done()) {
+    auto [ec, n] = co_await bhttp::async_read_some(conn.stream, conn.buffer, parser, nothrow);
+    if (!ec && field_bytes(parser.get()) > limit) ec = bhttp::error::header_limit;
+    if (ec) {
+      if (auto const e = read_error(ec, true)) co_await send_error(conn, *e, version);
+      co_return false;
+    }
   }
   co_return true;
 }
@@ -347,7 +427,8 @@ asio::awaitable<response> server::state::answer(request const& req) {
 asio::awaitable<void> server::state::send(connection& conn, response const& res, unsigned version,
                                           bool keep_alive, bool head_only) {
   write_head(conn.head, res, version, keep_alive);
-  conn.stream.expires_after(settings.idle_timeout);
+  // A client that does not read its answers is dropped after send_timeout.
+  conn.stream.expires_after(settings.send_timeout);
   std::array<asio::const_buffer, 2> buffers{asio::buffer(conn.head), asio::const_buffer{}};
   if (!head_only && has_body(res.status) && res.body) buffers[1] = asio::buffer(*res.body);
   auto [ec, n] = co_await asio::async_write(conn.stream, buffers, nothrow);

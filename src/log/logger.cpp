@@ -90,8 +90,20 @@ std::optional<level> parse_level(std::string_view text) noexcept {
   return std::nullopt;
 }
 
-logger::logger(level min_level, bool access_enabled)
-    : min_level_(min_level), access_enabled_(access_enabled), writer_([this] { run(); }) {}
+logger::logger(level min_level, bool access_enabled, std::size_t max_buffer)
+    : min_level_(min_level),
+      access_enabled_(access_enabled),
+      max_buffer_(max_buffer),
+      writer_([this] { run(); }) {}
+
+void logger::append(std::string& buffer, std::string_view line) {
+  std::lock_guard lock(mutex_);
+  if (buffer.size() + line.size() > max_buffer_) {
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  buffer += line;
+}
 
 logger::~logger() {
   {
@@ -121,8 +133,7 @@ void logger::access(access_record const& r) {
   line += R"(,"remote":")";
   line += r.remote;
   line += "\"}\n";
-  std::lock_guard lock(mutex_);
-  out_ += line;
+  append(out_, line);
 }
 
 void logger::write(level l, std::string_view message) {
@@ -134,10 +145,7 @@ void logger::write(level l, std::string_view message) {
   line += ' ';
   line += message;
   line += '\n';
-  {
-    std::lock_guard lock(mutex_);
-    err_ += line;
-  }
+  append(err_, line);
   // Warnings and errors are rare and matter most right when they happen.
   if (l >= level::warn) wake_.notify_one();
 }
@@ -170,9 +178,9 @@ logger& get() {
   return *instance;
 }
 
-void install(level min_level, bool access_enabled) {
+void install(level min_level, bool access_enabled, std::size_t max_buffer) {
   instance.reset();
-  instance = std::make_unique<logger>(min_level, access_enabled);
+  instance = std::make_unique<logger>(min_level, access_enabled, max_buffer);
 }
 
 }  // namespace wsd::log

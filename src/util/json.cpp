@@ -1,7 +1,13 @@
 #include "wsd/util/json.hpp"
 
 #include <cmath>
+#include <optional>
 
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/error.hpp>
 #include <boost/json/parser.hpp>
 #include <boost/json/value.hpp>
@@ -46,6 +52,79 @@ std::string_view trim(std::string_view s) noexcept {
   return s.substr(first, last - first + 1);
 }
 
+// A second, value-less pass over text already known to be valid: Boost.JSON
+// keeps the last of duplicate keys silently, and "last wins" would let a
+// client smuggle a field past whoever read the first one. One set of keys
+// per open object; arrays push an empty marker.
+class duplicate_finder {
+ public:
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+
+  std::string duplicate;  // the first key seen twice in one object
+
+  bool on_document_begin(boost::system::error_code&) { return true; }
+  bool on_document_end(boost::system::error_code&) { return true; }
+  bool on_object_begin(boost::system::error_code&) {
+    open_.emplace_back();
+    return true;
+  }
+  bool on_object_end(std::size_t, boost::system::error_code&) {
+    open_.pop_back();
+    return true;
+  }
+  bool on_array_begin(boost::system::error_code&) {
+    open_.emplace_back();
+    return true;
+  }
+  bool on_array_end(std::size_t, boost::system::error_code&) {
+    open_.pop_back();
+    return true;
+  }
+  bool on_key_part(std::string_view part, std::size_t, boost::system::error_code&) {
+    key_.append(part);
+    return true;
+  }
+  bool on_key(std::string_view part, std::size_t, boost::system::error_code& ec) {
+    key_.append(part);
+    if (!open_.back().insert(key_).second) {
+      duplicate = key_;
+      ec = boost::json::error::syntax;
+      return false;
+    }
+    key_.clear();
+    return true;
+  }
+  bool on_string_part(std::string_view, std::size_t, boost::system::error_code&) { return true; }
+  bool on_string(std::string_view, std::size_t, boost::system::error_code&) { return true; }
+  bool on_number_part(std::string_view, boost::system::error_code&) { return true; }
+  bool on_int64(std::int64_t, std::string_view, boost::system::error_code&) { return true; }
+  bool on_uint64(std::uint64_t, std::string_view, boost::system::error_code&) { return true; }
+  bool on_double(double, std::string_view, boost::system::error_code&) { return true; }
+  bool on_bool(bool, boost::system::error_code&) { return true; }
+  bool on_null(boost::system::error_code&) { return true; }
+  bool on_comment_part(std::string_view, boost::system::error_code&) { return true; }
+  bool on_comment(std::string_view, boost::system::error_code&) { return true; }
+
+ private:
+  // Arrays get an entry too, so that closing either pops one; theirs stays empty.
+  std::vector<std::unordered_set<std::string>> open_;
+  std::string key_;
+};
+
+// The first key that appears twice in one object of `text`, if any.
+std::optional<std::string> duplicate_key(std::string_view text) {
+  boost::json::parse_options options;
+  options.max_depth = max_json_depth;
+  boost::json::basic_parser<duplicate_finder> p(options);
+  boost::system::error_code ec;
+  p.write_some(false, text.data(), text.size(), ec);
+  if (!p.handler().duplicate.empty()) return p.handler().duplicate;
+  return std::nullopt;
+}
+
 }  // namespace
 
 core::result<boost::json::object> parse_json_object(std::string_view body) {
@@ -60,6 +139,8 @@ core::result<boost::json::object> parse_json_object(std::string_view body) {
   auto value = parser.release();
   if (!value.is_object()) return core::bad_request("request body must be a JSON object");
   if (!all_finite(value)) return core::bad_request("request body has a number out of range");
+  if (auto const twice = duplicate_key(body))
+    return core::bad_request("request body has the key \"" + *twice + "\" twice in one object");
   return std::move(value.get_object());
 }
 

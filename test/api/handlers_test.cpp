@@ -18,7 +18,7 @@ api_request create_request(std::string const& token, std::string name) {
 }  // namespace
 
 TEST_SUITE("api handlers in-process") {
-  TEST_CASE("create answers 201 with Location and the workstation; get reads it back") {
+  TEST_CASE("create answers 201 with Location and the workstation, and get reads it back") {
     api_harness api;
     auto const made = api.call(create_request(api.operator_(), "ws-1"));
     REQUIRE(made.status == 201);
@@ -110,6 +110,24 @@ TEST_SUITE("api handlers in-process") {
       CHECK(r.status == 412);
       CHECK(r.error_code() == "precondition_failed");
     }
+  }
+
+  TEST_CASE("path parameters are percent-decoded") {
+    api_harness api;
+    auto const made = api.call(create_request(api.operator_(), "ws-1"));
+    REQUIRE(made.status == 201);
+    auto const id = std::to_string(made.json().at("id").as_int64());
+    std::string encoded;
+    for (char c : id) encoded += "%3" + std::string(1, c);
+    CHECK(api.get("/api/workstations/" + encoded, api.viewer()).status == 200);
+    auto const nobody = api.call({method::del, "/api/users/nob%6Fdy", {}, api.admin()});
+    CHECK(nobody.status == 404);
+    CHECK(nobody.body.find("'nobody'") != std::string::npos);
+    auto const bad = api.get("/api/workstations/%zz", api.viewer());
+    CHECK(bad.status == 400);
+    CHECK(bad.error_code() == "bad_request");
+    // An encoded slash stays inside its segment: no such workstation.
+    CHECK(api.get("/api/workstations/1%2F2", api.viewer()).status == 404);
   }
 
   TEST_CASE("an Idempotency-Key replays the stored answer, built by the handler") {

@@ -53,6 +53,19 @@ TEST_SUITE("util json") {
     CHECK(rejected("{\"a\":Infinity}"));
   }
 
+  TEST_CASE("parse_json_object rejects a key twice in one object") {
+    CHECK(rejected(R"({"name":"a","name":"b"})"));
+    CHECK(rejected(R"({"a":{"x":1,"y":2,"x":3}})"));
+    CHECK(rejected(R"({"a":[{"k":1},{"k":2,"k":3}]})"));
+    // Escapes spell the same key.
+    CHECK(rejected(R"({"name":1,"n\u0061me":2})"));
+    auto const r = parse_json_object(R"({"name":"a","name":"b"})");
+    REQUIRE(r.has_error());
+    CHECK(r.error().message.find("\"name\"") != std::string::npos);
+    // The same key in different objects is fine.
+    CHECK(parse_json_object(R"({"a":{"k":1},"b":{"k":2},"k":[{"k":3},{"k":4}]})").has_value());
+  }
+
   TEST_CASE("parse_json_object rejects invalid UTF-8") {
     CHECK(rejected("{\"a\":\"\xff\"}"));
     CHECK(rejected("{\"\xff\":1}"));

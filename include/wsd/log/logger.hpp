@@ -1,9 +1,11 @@
 // Diagnostics (stderr, by level) and the access log (stdout, one JSON line
 // per request). Request threads only append to a buffer under a short lock;
 // a background thread writes it out, so logging never blocks the hot path on
-// a slow terminal or pipe.
+// a slow terminal or pipe. The buffers are bounded (log.max_buffer_bytes
+// each): when the output stalls, further lines are dropped and counted.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -29,7 +31,9 @@ struct access_record {
 
 class logger {
  public:
-  logger(level min_level, bool access_enabled);
+  static constexpr std::size_t default_max_buffer = std::size_t{8} << 20;
+
+  logger(level min_level, bool access_enabled, std::size_t max_buffer = default_max_buffer);
   ~logger();
   logger(logger const&) = delete;
   logger& operator=(logger const&) = delete;
@@ -41,12 +45,19 @@ class logger {
   void write(level l, std::string_view message);
   // Writes everything buffered now (before exit, and in tests).
   void flush();
+  // Lines dropped because the output did not keep up.
+  std::uint64_t dropped() const noexcept { return dropped_.load(std::memory_order_relaxed); }
 
  private:
   void run();
 
+  // Appends `line` to `buffer` unless that would pass the limit.
+  void append(std::string& buffer, std::string_view line);
+
   level min_level_;
   bool access_enabled_;
+  std::size_t max_buffer_;
+  std::atomic<std::uint64_t> dropped_{0};
   std::mutex mutex_;
   std::condition_variable wake_;
   std::string out_;
@@ -57,7 +68,8 @@ class logger {
 
 // The process-wide logger, set up by main before anything logs.
 logger& get();
-void install(level min_level, bool access_enabled);
+void install(level min_level, bool access_enabled,
+             std::size_t max_buffer = logger::default_max_buffer);
 
 inline void error(std::string_view m) {
   get().write(level::error, m);
