@@ -5,7 +5,7 @@
 # Everything scripts/run and scripts/test need on Debian 12 (the last line:
 # the deployment checks of scripts/lib/ops.sh).
 WSD_PACKAGES=(
-  build-essential cmake ninja-build ccache pkg-config clang
+  build-essential cmake ninja-build ccache pkg-config clang clang-14 libclang-rt-14-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libboost-program-options1.81-dev libsoci-dev libsqlite3-dev libpq-dev
   doctest-dev libssl-dev libargon2-dev libbenchmark-dev postgresql-15
