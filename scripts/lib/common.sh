@@ -2,8 +2,9 @@
 # Shared helpers for the scripts in scripts/. Source this file; it defines
 # functions only and changes no shell options of the caller.
 
-# Everything scripts/run and scripts/test need on Debian 12 (the last line:
-# the deployment checks of scripts/lib/ops.sh).
+# Everything scripts/run and scripts/test need on Debian 12 (the last lines:
+# the deployment checks of scripts/lib/ops.sh; the browser tests and the
+# build's fetch of Swagger UI).
 WSD_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config clang clang-14 libclang-rt-14-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
@@ -11,6 +12,7 @@ WSD_PACKAGES=(
   doctest-dev libssl-dev libargon2-dev libbenchmark-dev postgresql-15
   curl wrk nginx
   prometheus systemd dpkg-dev adduser python3-yaml
+  nodejs npm chromium
 )
 
 # Absolute path of the repository, whatever the caller's cwd.

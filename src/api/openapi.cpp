@@ -116,7 +116,7 @@ json::array tags() {
   json::array out;
   for (auto const& [name, text] : std::initializer_list<std::pair<char const*, char const*>>{
            {"health", "Liveness and readiness probes."},
-           {"docs", "This description."},
+           {"docs", "This description and the pages served to browsers."},
            {"auth", "Tokens."},
            {"users", "User accounts."},
            {"workstations", "The inventory."},
@@ -198,26 +198,6 @@ boost::system::result<json::object, std::string> build_document(std::span<route 
 
 namespace {
 
-constexpr std::string_view docs_page = R"html(<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>wsd API</title>
-<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
-</head>
-<body>
-<div id="swagger-ui"></div>
-<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script>
-window.onload = () => {
-  window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", persistAuthorization: true});
-};
-</script>
-</body>
-</html>
-)html";
-
 http::body_ptr make_document_body(document_options options) {
   auto doc = build_document(routes(), options);
   if (!doc) throw std::logic_error("/openapi.json: " + doc.error());
@@ -230,19 +210,10 @@ http::body_ptr const& document_body(document_options options) {
   return options.metrics_public ? open : closed;
 }
 
-http::body_ptr const& docs_body() {
-  static auto const body = http::make_body(std::string(docs_page));
-  return body;
-}
-
 }  // namespace
 
 std::string_view document_text(document_options options) {
   return *document_body(options);
-}
-
-std::string_view docs_html() {
-  return *docs_body();
 }
 
 http::response document_response(document_options options) {
@@ -252,19 +223,8 @@ http::response document_response(document_options options) {
   return res;
 }
 
-http::response docs_response() {
-  http::response res;
-  res.content_type = "text/html; charset=utf-8";
-  res.body = docs_body();
-  return res;
-}
-
 boost::asio::awaitable<reply> document(context& ctx) {
   co_return document_response({.metrics_public = ctx.svc.settings.metrics.is_public});
-}
-
-boost::asio::awaitable<reply> docs(context&) {
-  co_return docs_response();
 }
 
 }  // namespace wsd::api::openapi

@@ -102,6 +102,13 @@ json::object error_response(error_status const& e, std::string_view description)
 
 constexpr std::string_view workstation = "/api/workstations/{id}";
 
+// What a page's script or style answers.
+json::object asset_content() {
+  auto media = content("text/javascript", json::object{{"type", "string"}});
+  media["text/css"] = json::object{{"schema", json::object{{"type", "string"}}}};
+  return media;
+}
+
 constexpr description operation_descriptions[] = {
     {method::get, "/health", "getHealth", "health", "Liveness", "200 while the process serves.",
      false, [](operation& op) { op.respond("200", response("Alive.", schema_ref("Health"))); }},
@@ -119,10 +126,30 @@ constexpr description operation_descriptions[] = {
                           {"content", json_content(json::object{{"type", "object"}})}});
      }},
     {method::get, "/docs", "getDocs", "docs", "Swagger UI",
-     "An HTML page that renders /openapi.json.", false,
+     "An HTML page that renders /openapi.json, served wholly by this server (Swagger UI is "
+     "embedded in the binary).",
+     false,
      [](operation& op) {
        op.respond("200", {{"description", "HTML."},
                           {"content", content("text/html", json::object{{"type", "string"}})}});
+     }},
+    {method::get, "/docs/{file}", "getDocsAsset", "docs", "A script or style of /docs",
+     "swagger-ui.css or swagger-ui-bundle.js, cached by browsers for a year.", false,
+     [](operation& op) {
+       op.respond("200", {{"description", "CSS or JavaScript."}, {"content", asset_content()}});
+     }},
+    {method::get, "/admin", "getAdminPage", "docs", "The admin page",
+     "An HTML page where an admin logs in and watches the metrics live, with the cache and "
+     "breaker actions. The page is public; the figures it shows need an admin token.",
+     false,
+     [](operation& op) {
+       op.respond("200", {{"description", "HTML."},
+                          {"content", content("text/html", json::object{{"type", "string"}})}});
+     }},
+    {method::get, "/admin/{file}", "getAdminAsset", "docs", "A script or style of /admin",
+     "admin.js or admin.css, cached by browsers for a year.", false,
+     [](operation& op) {
+       op.respond("200", {{"description", "CSS or JavaScript."}, {"content", asset_content()}});
      }},
     {method::post, "/api/auth/login", "login", "auth", "Log in",
      "Exchanges a username and password for a bearer token. Repeated failures for one username "
@@ -328,7 +355,10 @@ json::object const* path_parameter(std::string_view name) {
   static json::object const username =
       parameter("username", "path", true, "A user's name, percent-decoded (e%31 names e1).",
                 schema_ref("Username"));
+  static json::object const file =
+      parameter("file", "path", true, "The name of an asset of the page.", {{"type", "string"}});
   if (name == "id") return &id;
+  if (name == "file") return &file;
   if (name == "username") return &username;
   return nullptr;
 }

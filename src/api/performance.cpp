@@ -1,5 +1,9 @@
 #include "wsd/api/performance.hpp"
 
+#include <charconv>
+#include <cmath>
+#include <string>
+
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -20,8 +24,74 @@ namespace {
 constexpr std::size_t default_key_limit = 100;
 constexpr std::size_t max_key_limit = 10000;
 
+// Every double wsd writes, in JSON and in the Prometheus text, goes through
+// here so that people read "0.5" and "0.8333" where Boost.JSON would write
+// 5E-1 and 8.333333333333334E-1: fixed notation, rounded to `decimals`
+// places, trailing zeros dropped. JSON figures are ratios and milliseconds
+// (4 places: 0.1 us); Prometheus figures are seconds (9 places: 1 ns).
+void append_number(std::string& out, double v, int decimals) {
+  if (!std::isfinite(v)) {
+    out += std::isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf";
+    return;
+  }
+  char buf[64];
+  auto const [end, ec] =
+      std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, decimals);
+  std::string_view text(buf, ec == std::errc{} ? static_cast<std::size_t>(end - buf) : 0);
+  if (text.find('.') != std::string_view::npos) {
+    while (text.ends_with('0')) text.remove_suffix(1);
+    if (text.ends_with('.')) text.remove_suffix(1);
+  }
+  if (text == "-0") text = "0";
+  out += text.empty() ? "0" : text;
+}
+
+constexpr int json_decimals = 4;
+constexpr int prometheus_decimals = 9;
+
+// json::serialize, but with doubles written by append_number (non-finite
+// ones as null, which JSON can represent).
+void write_json(std::string& out, json::value const& v) {
+  switch (v.kind()) {
+    case json::kind::double_:
+      if (std::isfinite(v.get_double()))
+        append_number(out, v.get_double(), json_decimals);
+      else
+        out += "null";
+      return;
+    case json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (auto const& [key, value] : v.get_object()) {
+        if (!first) out += ',';
+        first = false;
+        out += json::serialize(json::string_view(key));
+        out += ':';
+        write_json(out, value);
+      }
+      out += '}';
+      return;
+    }
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (auto const& item : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        write_json(out, item);
+      }
+      out += ']';
+      return;
+    }
+    default:
+      out += json::serialize(v);
+  }
+}
+
 http::response json_reply(json::object const& o) {
-  return http::json_response(200, json::serialize(o));
+  std::string body;
+  write_json(body, o);
+  return http::json_response(200, std::move(body));
 }
 
 json::object to_json(cache::shard_stats const& s) {
@@ -191,9 +261,7 @@ class exposition {
     }
     out_ += ' ';
     if constexpr (std::is_floating_point_v<T>) {
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%.9g", value);
-      out_ += buf;
+      append_number(out_, value, prometheus_decimals);
     } else {
       out_ += std::to_string(value);
     }
@@ -211,9 +279,10 @@ class exposition {
     std::uint64_t cumulative = 0;
     for (std::size_t i = 0; i < metrics::histogram::bounds_us.size(); ++i) {
       cumulative += h.counts[i];
-      char le[48];
-      std::snprintf(le, sizeof le, "le=\"%g\"",
-                    static_cast<double>(metrics::histogram::bounds_us[i]) / 1e6);
+      std::string le = "le=\"";
+      append_number(le, static_cast<double>(metrics::histogram::bounds_us[i]) / 1e6,
+                    prometheus_decimals);
+      le += '"';
       sample(bucket, cumulative, le);
     }
     sample(bucket, h.count, "le=\"+Inf\"");

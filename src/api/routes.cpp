@@ -3,6 +3,7 @@
 #include <array>
 #include <string>
 
+#include "wsd/api/assets.hpp"
 #include "wsd/api/auth.hpp"
 #include "wsd/api/health.hpp"
 #include "wsd/api/openapi.hpp"
@@ -20,7 +21,10 @@ std::span<route const> routes() {
       {method::get, "/health", access::anyone, health::live},
       {method::get, "/ready", access::anyone, health::ready},
       {method::get, "/openapi.json", access::anyone, openapi::document},
-      {method::get, "/docs", access::anyone, openapi::docs},
+      {method::get, "/docs", access::anyone, assets::serve},
+      {method::get, "/docs/{file}", access::anyone, assets::serve},
+      {method::get, "/admin", access::anyone, assets::serve},
+      {method::get, "/admin/{file}", access::anyone, assets::serve},
 
       {method::post, "/api/auth/login", access::anyone, auth::login},
       {method::get, "/api/auth/me", access::viewer, auth::me},

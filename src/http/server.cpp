@@ -4,8 +4,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <unordered_set>
 
 #include <boost/asio/as_tuple.hpp>
@@ -41,6 +43,29 @@ namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t max_header_fields = 100;
+
+// Whether a client's X-Request-Id can be echoed: 1-128 printable ASCII
+// characters (0x20-0x7E), so it can split neither a header nor a log line.
+bool is_valid_request_id(std::string_view id) noexcept {
+  return !id.empty() && id.size() <= 128 &&
+         std::all_of(id.begin(), id.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
+}
+
+// A request id for a request that brought none (or an unusable one): a
+// per-process random prefix and a counter, unique without a lock or a syscall.
+std::string new_request_id() {
+  static std::string const prefix = [] {
+    std::random_device rd;
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%08x%08x-", rd(), rd());
+    return std::string(buf);
+  }();
+  static std::atomic<std::uint64_t> counter{0};
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%llx",
+                static_cast<unsigned long long>(counter.fetch_add(1, std::memory_order_relaxed)));
+  return prefix + buf;
+}
 
 method from_beast(bhttp::verb v) noexcept {
   switch (v) {
@@ -317,15 +342,18 @@ asio::awaitable<bool> server::state::serve_one(connection& conn) {
   auto const& msg = parser.get();
   auto const req = to_request(msg, conn.remote);
   bool const keep_alive = msg.keep_alive() && !stopping.load();
-  auto const res = co_await answer(req);
+  auto res = co_await answer(req);
+  auto const sent_id = msg["X-Request-Id"];
+  auto const request_id = is_valid_request_id(sent_id) ? std::string(sent_id) : new_request_id();
+  res.set("X-Request-Id", request_id);
   co_await send(conn, res, msg.version() == 10 ? 10 : 11, keep_alive, req.verb == method::head);
 
   auto const micros = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(steady_clock::now() - started).count());
   metrics.requests.record(res.status, micros);
   if (logger.access_enabled())
-    logger.access(
-        {to_string(req.verb), req.target, res.status, res.body_size(), micros, conn.remote});
+    logger.access({to_string(req.verb), req.target, res.status, res.body_size(), micros,
+                   conn.remote, request_id});
   co_return keep_alive&& conn.stream.socket().is_open();
 }
 
@@ -437,11 +465,14 @@ asio::awaitable<void> server::state::send(connection& conn, response const& res,
 
 asio::awaitable<void> server::state::send_error(connection& conn, core::error const& e,
                                                 unsigned version) {
-  auto const res = to_response(e);
+  // The request could not be parsed, so any id it sent is not trusted.
+  auto res = to_response(e);
+  auto const id = new_request_id();
+  res.set("X-Request-Id", id);
   co_await send(conn, res, version, false, false);
   metrics.requests.record(res.status, 0);
   if (logger.access_enabled())
-    logger.access({"-", "-", res.status, res.body_size(), 0, conn.remote});
+    logger.access({"-", "-", res.status, res.body_size(), 0, conn.remote, id});
 }
 
 asio::awaitable<void> server::shutdown() {

@@ -132,6 +132,8 @@ void logger::access(access_record const& r) {
   line += std::to_string(r.duration_us);
   line += R"(,"remote":")";
   line += r.remote;
+  line += R"(","request_id":")";
+  append_escaped(line, r.request_id);
   line += "\"}\n";
   append(out_, line);
 }

@@ -180,6 +180,33 @@ TEST_SUITE("http server") {
     }
   }
 
+  TEST_CASE("every response carries an X-Request-Id, the client's own when it is usable") {
+    wsd_server server;
+    http_client client{server.port()};
+    SUBCASE("a valid one is echoed") {
+      auto const id = std::string("trace 42 ~!") + std::string(117, 'x');
+      CHECK(client.request("GET", "/health", {}, {{"X-Request-Id", id}}).header("X-Request-Id") ==
+            id);
+    }
+    SUBCASE("none, an empty or an oversized one gets a fresh id each time") {
+      auto const a = client.request("GET", "/health").header("X-Request-Id");
+      auto const b = client.request("GET", "/no/such/path").header("X-Request-Id");
+      auto const c = client.request("GET", "/health", {}, {{"X-Request-Id", std::string(129, 'x')}})
+                         .header("X-Request-Id");
+      CHECK(!a.empty());
+      CHECK(!b.empty());
+      CHECK(a != b);
+      CHECK(c.size() < 129);
+      CHECK(!c.empty());
+    }
+    SUBCASE("an error written by the session has one too") {
+      auto const response = answer_to(client, "NOT A REQUEST\r\n\r\n");
+      REQUIRE(response.has_value());
+      CHECK(response->status == 400);
+      CHECK(!response->header("X-Request-Id").empty());
+    }
+  }
+
   TEST_CASE("header limits answer 431 headers_too_large") {
     SUBCASE("header bytes over server.max_header_bytes") {
       auto server = start_with({"server.max_header_bytes=1024"});
@@ -314,7 +341,7 @@ TEST_SUITE("http server") {
     SUBCASE("with its fields") {
       auto server = start_with();
       http_client client{server.port()};
-      CHECK(client.request("GET", "/health").status == 200);
+      CHECK(client.request("GET", "/health", {}, {{"X-Request-Id", "probe-1"}}).status == 200);
       CHECK(client.request("GET", "/access-log-probe").status == 404);
       // Written while serving, not only flushed at exit.
       CHECK(server.wait_for_output("/access-log-probe", close_deadline));
@@ -323,7 +350,7 @@ TEST_SUITE("http server") {
       REQUIRE(lines.size() == 1);
       auto const& line = lines.front();
       for (auto const* key :
-           {"time", "method", "target", "status", "bytes", "duration_us", "remote"}) {
+           {"time", "method", "target", "status", "bytes", "duration_us", "remote", "request_id"}) {
         CAPTURE(key);
         CHECK(line.contains(key));
       }
@@ -335,6 +362,7 @@ TEST_SUITE("http server") {
       CHECK(line.at("remote").is_string());
       CHECK(std::string_view{line.at("remote").as_string()}.starts_with("127.0.0.1"));
       CHECK(lines_for(server.out(), "/health").size() == 1);
+      CHECK(lines_for(server.out(), "/health").front().at("request_id") == "probe-1");
     }
     SUBCASE("and nothing with log.access=false") {
       auto server = start_with({"log.access=false"});

@@ -1,9 +1,8 @@
-// The API's self-description: GET /openapi.json (OpenAPI 3.0.3) and GET /docs
-// (a Swagger UI page for it). Paths, methods, path parameters and security
-// come from the route table; summaries, bodies and responses are written by
+// The API's self-description: GET /openapi.json (OpenAPI 3.0.3); the
+// Swagger UI page that renders it is one of the assets (assets.hpp). Paths, methods, path
+// parameters and security come from the route table; summaries, bodies and responses are written by
 // hand for each (method, pattern), and a route without them, or them without
-// a route, is an error. Both bodies are built once and shared by every
-// request.
+// a route, is an error. The body is built once and shared by every request.
 #pragma once
 
 #include <span>
@@ -31,16 +30,11 @@ boost::system::result<boost::json::object, std::string> build_document(
 // The document of routes(), serialized; throws std::logic_error with
 // build_document's message if the table and the descriptions disagree.
 std::string_view document_text(document_options options = {});
-// The Swagger UI page; it loads swagger-ui-dist from a CDN and reads /openapi.json.
-std::string_view docs_html();
 
 // The responses the handlers send, each sharing its prebuilt body.
 http::response document_response(document_options options = {});
-http::response docs_response();
 
 // GET /openapi.json
 boost::asio::awaitable<reply> document(context& ctx);
-// GET /docs
-boost::asio::awaitable<reply> docs(context& ctx);
 
 }  // namespace wsd::api::openapi

@@ -27,6 +27,7 @@ struct access_record {
   std::size_t bytes;
   std::uint64_t duration_us;
   std::string_view remote;
+  std::string_view request_id;
 };
 
 class logger {
