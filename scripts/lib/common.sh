@@ -12,8 +12,11 @@ WSD_PACKAGES=(
   doctest-dev libssl-dev libargon2-dev libbenchmark-dev postgresql-15
   curl wrk nginx
   prometheus systemd dpkg-dev adduser python3-yaml
-  nodejs npm chromium
+  chromium
 )
+# Node.js and npm may come from elsewhere than Debian (a newer release);
+# Debian's are installed only when there is no npm at all.
+WSD_NODE_PACKAGES=(nodejs npm)
 
 # Absolute path of the repository, whatever the caller's cwd.
 repo_root() {
@@ -40,6 +43,7 @@ missing_packages() {
   for pkg in "${WSD_PACKAGES[@]}"; do
     package_installed "$pkg" || printf '%s\n' "$pkg"
   done
+  command -v npm >/dev/null 2>&1 || printf '%s\n' "${WSD_NODE_PACKAGES[@]}"
 }
 
 # Installs only what is missing, so a second call does nothing. Recommends
