@@ -53,9 +53,9 @@ struct error {
 
   errc code = errc::internal;
   std::string message;
-  std::vector<field_error> details;                // validation_failed
+  std::vector<field_error> details;                 // validation_failed
   std::optional<std::chrono::seconds> retry_after;  // unavailable, too_many_requests
-  std::string allow;                               // method_not_allowed: "GET, HEAD"
+  std::string allow;                                // method_not_allowed: "GET, HEAD"
 
   // A failure of a dependency (the database) rather than of the request:
   // what the circuit breaker counts and what lets the cache serve STALE.
