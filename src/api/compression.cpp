@@ -63,6 +63,11 @@ boost::asio::awaitable<cache::variant const*> variant_of(context& ctx, std::stri
   co_return slots.find(e);
 }
 
+// Text and JSON compress well; anything else may be compressed already.
+bool is_text(std::string_view content_type) noexcept {
+  return content_type.starts_with("text/") || http::is_json_content_type(content_type);
+}
+
 void set_coding_headers(http::response& res, choice const& c) {
   if (c.coding != util::encoding::identity && http::has_body(res.status))
     res.set("Content-Encoding", std::string(util::to_string(c.coding)));
@@ -88,21 +93,22 @@ bool if_match_ok(std::string_view if_match_header, std::string_view etag) {
   return false;
 }
 
-choice choose(services const& svc, http::request const& req, std::size_t size) noexcept {
+choice choose(services const& svc, http::request const& req, std::size_t size, bool kept) noexcept {
   auto const& opts = svc.settings.compression;
   if (!opts.enabled || size < opts.min_bytes) return {};
-  return {http::choose_encoding(req.accept_encoding), true};
+  return {http::choose_encoding(req.accept_encoding, kept), true};
 }
 
 boost::asio::awaitable<http::response> entry_response(context& ctx, std::string const& key,
                                                       cache::entry_ptr const& entry,
                                                       std::string_view x_cache) {
-  auto c = choose(ctx.svc, ctx.req, entry->body ? entry->body->size() : 0);
+  bool const kept = ctx.svc.cache != nullptr;
+  auto const c = choose(ctx.svc, ctx.req, entry->body ? entry->body->size() : 0, kept);
   http::body_ptr body = entry->body;
   std::string etag = entry->etag;
   if (c.coding != util::encoding::identity) {
     // Without a cache the entry lives for this response only: nothing to keep.
-    auto const* v = ctx.svc.cache ? co_await variant_of(ctx, key, entry, c.coding) : nullptr;
+    auto const* v = kept ? co_await variant_of(ctx, key, entry, c.coding) : nullptr;
     if (v) {
       body = v->body;
       etag = v->etag;
@@ -120,8 +126,10 @@ boost::asio::awaitable<http::response> entry_response(context& ctx, std::string 
 
 boost::asio::awaitable<void> compress_answer(services& svc, http::request const& req,
                                              http::response& res) {
-  if (res.status < 200 || res.status >= 300 || !res.body || !res.header("Vary").empty()) co_return;
-  auto const c = choose(svc, req, res.body->size());
+  if (res.status < 200 || res.status >= 300 || !res.body || !res.header("Vary").empty() ||
+      !is_text(res.content_type))
+    co_return;
+  auto const c = choose(svc, req, res.body->size(), false);
   if (c.coding != util::encoding::identity) {
     res.body = co_await compressed(svc, res.body, c.coding, false);
     for (auto& [name, value] : res.headers)

@@ -43,7 +43,7 @@ std::optional<unsigned> parse_qvalue(std::string_view text) noexcept {
   return value;
 }
 
-util::encoding choose_encoding(std::string_view header) noexcept {
+util::encoding choose_encoding(std::string_view header, bool allow_br) noexcept {
   // q per coding as listed: identity, gzip, br, then `*`.
   std::array<unsigned, 4> q{unlisted, unlisted, unlisted, unlisted};
   while (!header.empty()) {
@@ -65,7 +65,7 @@ util::encoding choose_encoding(std::string_view header) noexcept {
       q[3] = *weight;
   }
   auto const effective = [&](std::size_t i) { return q[i] != unlisted ? q[i] : q[3]; };
-  auto const br = effective(2), gz = effective(1);
+  auto const br = allow_br ? effective(2) : 0, gz = effective(1);
   // An unlisted identity is only the fallback; `*` does name it, though.
   auto const id = q[0] != unlisted ? q[0] : (q[3] != unlisted ? q[3] : 0);
   if (br != unlisted && br > 0 && br >= gz % unlisted && br >= id) return util::encoding::br;

@@ -155,6 +155,24 @@ TEST_SUITE("compression api") {
     CHECK(decoded(get(s, target, "gzip")) == get(s, target, "identity").body);
   }
 
+  TEST_CASE("a list larger than the io-thread limit is compressed on the pool, once") {
+    cache_server const s;
+    // 80 items of ~1.2 KB: well past compression::offload_bytes (64 KiB).
+    for (int i = 0; i < 80; ++i)
+      s.create("ws-large-" + std::to_string(i), "online", std::string(1000, 'a' + i % 26));
+    auto const target = list_path("?limit=100");
+    auto const identity = get(s, target, "identity");
+    REQUIRE(identity.body.size() > 64 * 1024);
+    for (auto const* coding : {"gzip", "br"}) {
+      CAPTURE(coding);
+      auto const first = get(s, target, coding);
+      CHECK(first.header("Content-Encoding") == coding);
+      CHECK(decoded(first) == identity.body);
+      CHECK(get(s, target, coding).body == first.body);
+      CHECK(compression_counter(s, coding, "variants") == 1);
+    }
+  }
+
   TEST_CASE("variants count in the cache's bytes") {
     cache_server const s;
     fill(s);
@@ -231,11 +249,17 @@ TEST_SUITE("compression api") {
     CHECK(compression_counter(s, "gzip", "dynamic") >= 2);
 
     // Bodies outside the cache too: the OpenAPI document.
-    auto const doc = s.anonymous("GET", "/openapi.json", {{"Accept-Encoding", "br"}});
+    auto const doc = s.anonymous("GET", "/openapi.json", {{"Accept-Encoding", "br, gzip"}});
     REQUIRE(doc.status == 200);
-    CHECK(doc.header("Content-Encoding") == "br");
+    CHECK(doc.header("Content-Encoding") == "gzip");  // br only for what is kept
     CHECK(doc.header("Vary") == "Accept-Encoding");
     CHECK(decoded(doc) == s.anonymous("GET", "/openapi.json").body);
+    auto const br_only = s.anonymous("GET", "/openapi.json", {{"Accept-Encoding", "br"}});
+    CHECK_FALSE(br_only.has_header("Content-Encoding"));
+    CHECK(br_only.header("Vary") == "Accept-Encoding");
+    auto const list_br = get(s, target, "br;q=1, gzip;q=0.5");
+    CHECK(list_br.header("Content-Encoding") == "gzip");
+    CHECK(decoded(list_br) == identity.body);
     // Errors stay identity.
     auto const missing = get(s, item_path(999999), "gzip");
     CHECK(missing.status == 404);

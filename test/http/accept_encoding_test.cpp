@@ -60,6 +60,14 @@ TEST_SUITE("accept encoding") {
     CHECK(choose_encoding("*;q=0.3, identity") == encoding::identity);
   }
 
+  TEST_CASE("without br, gzip or identity") {
+    CHECK(choose_encoding("br, gzip", false) == encoding::gzip);
+    CHECK(choose_encoding("br", false) == encoding::identity);
+    CHECK(choose_encoding("*", false) == encoding::gzip);
+    CHECK(choose_encoding("br;q=1, gzip;q=0.2", false) == encoding::gzip);
+    CHECK(choose_encoding("gzip;q=0.2, identity", false) == encoding::identity);
+  }
+
   TEST_CASE("malformed elements are ignored") {
     CHECK(choose_encoding("br;q=2, gzip") == encoding::gzip);
     CHECK(choose_encoding("br;q=, gzip;q=0.1") == encoding::gzip);

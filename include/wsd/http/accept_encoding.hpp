@@ -17,7 +17,8 @@ std::optional<unsigned> parse_qvalue(std::string_view text) noexcept;
 // listed, q=0 meaning "not acceptable"; on a tie br, then gzip, then
 // identity. Malformed elements are ignored. Identity when no compressed
 // coding is acceptable (also when identity itself was refused: a body must
-// go out in some coding, and every client reads identity).
-util::encoding choose_encoding(std::string_view header) noexcept;
+// go out in some coding, and every client reads identity). Without
+// `allow_br`, br counts as unacceptable.
+util::encoding choose_encoding(std::string_view header, bool allow_br = true) noexcept;
 
 }  // namespace wsd::http
