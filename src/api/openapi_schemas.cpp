@@ -199,6 +199,9 @@ json::object metrics_schema() {
   p["cache"] = schema_ref("CacheStats");
   p["database"] = loose("backend, pool_size, in_use, queries, errors, latency_ms");
   p["circuit_breaker"] = schema_ref("CircuitBreaker");
+  p["compression"] = loose(
+      "gzip and br, each: bytes_in, bytes_out (before and after compressing), variants "
+      "(stored with cache entries), dynamic (compressed for one response)");
   p["connections"] = loose("active, accepted, rejected");
   auto out = object_schema({}, std::move(p));
   out["additionalProperties"] = true;
