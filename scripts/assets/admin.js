@@ -170,7 +170,10 @@ function show(m, at) {
 
   if (m.logins && m.logins.rejected !== undefined) {
     $("fig-logins").textContent = fmt(m.logins.rejected);
-    $("fig-logins-detail").textContent = fmt(m.logins.pending) + " pending";
+    const why = m.logins.rejected_by_reason || {};
+    $("fig-logins-detail").textContent = fmt(why.bad_credentials) + " bad credentials · " +
+        fmt(why.throttled) + " throttled · " + fmt(why.overloaded) + " overloaded · " +
+        fmt(m.logins.pending) + " pending · " + fmt(m.logins.accepted) + " accepted";
     push("chart-logins", [rate(now, (x) => x.logins && x.logins.rejected)]);
   } else {
     placeholder("fig-logins", "not reported");

@@ -2,6 +2,8 @@
 
 #include "wsd/api/representation.hpp"
 #include "wsd/auth/login_limiter.hpp"
+#include "wsd/auth/password.hpp"
+#include "wsd/http/client_address.hpp"
 #include "wsd/users/repository.hpp"
 #include "wsd/util/json.hpp"
 #include "wsd/util/percent.hpp"
@@ -63,22 +65,39 @@ core::result<credentials> from_json(http::request const& req) {
 boost::asio::awaitable<reply> login(context& ctx) {
   auto const given = is_form(ctx.req.content_type) ? from_form(ctx.req.body) : from_json(ctx.req);
   if (!given) co_return given.error();
-  if (given->username.empty() || given->password.empty())
-    co_return core::unauthorized("invalid username or password");
-
-  auto& limiter = ctx.svc.login_limiter;
-  if (auto const wait = limiter.retry_after(given->username))
-    co_return core::too_many_requests("too many failed logins; retry later", *wait);
-
-  auto const who = co_await ctx.svc.users.authenticate(given->username, given->password);
-  if (!who) co_return who.error();
-  if (!*who) {
-    limiter.record_failure(given->username);
+  auto& counts = ctx.svc.metrics.logins;
+  if (given->username.empty() || given->password.empty()) {
+    counts.bad_credentials.fetch_add(1, std::memory_order_relaxed);
     co_return core::unauthorized("invalid username or password");
   }
-  limiter.record_success(given->username);
 
-  auto const& u = **who;
+  auto& limiter = ctx.svc.login_limiter;
+  auto const address = http::client_address(ctx.req.remote, ctx.req.forwarded_for,
+                                            ctx.svc.settings.server.trusted_proxies);
+  auto const reserved = limiter.reserve(given->username, address);
+  if (!reserved.granted) {
+    counts.throttled.fetch_add(1, std::memory_order_relaxed);
+    co_return core::too_many_requests("too many failed logins; retry later", reserved.retry_after);
+  }
+  auto const& attempt = *reserved.granted;
+
+  auto const answer = co_await ctx.svc.users.authenticate(given->username, given->password);
+  if (!answer || answer->verdict == wsd::users::login_verdict::overloaded) {
+    // Nothing was checked: the attempt counts as nothing.
+    limiter.withdraw(attempt);
+    if (!answer) co_return answer.error();
+    counts.overloaded.fetch_add(1, std::memory_order_relaxed);
+    co_return core::unavailable("too many logins in progress; retry later",
+                                std::chrono::seconds(1));
+  }
+  if (answer->verdict == wsd::users::login_verdict::bad_credentials) {
+    counts.bad_credentials.fetch_add(1, std::memory_order_relaxed);
+    co_return core::unauthorized("invalid username or password");
+  }
+  limiter.succeeded(attempt);
+  counts.accepted.fetch_add(1, std::memory_order_relaxed);
+
+  auto const& u = *answer->who;
   std::string body = R"({"access_token":")";
   body += ctx.svc.jwt.issue(u.username, u.who);
   body += R"(","token_type":"bearer","expires_in":)";
@@ -98,6 +117,67 @@ boost::asio::awaitable<reply> me(context& ctx) {
   body += wsd::auth::to_string(ctx.user->who);
   body += "\"}";
   co_return http::json_response(200, std::move(body));
+}
+
+}  // namespace wsd::api::auth
+
+namespace wsd::api::auth {
+
+namespace {
+
+struct password_change {
+  std::string current;
+  std::string next;
+};
+
+core::result<password_change> read_password_change(context const& ctx) {
+  auto const body = json_body(ctx.req, false);
+  if (!body) return body.error();
+  password_change c;
+  std::vector<core::field_error> errors;
+  auto const* current = body->if_contains("current_password");
+  if (!current || !current->is_string())
+    errors.push_back({"current_password", "is required and must be a string"});
+  else
+    c.current = current->get_string();
+  auto const* next = body->if_contains("new_password");
+  if (!next || !next->is_string()) {
+    errors.push_back({"new_password", "is required and must be a string"});
+  } else {
+    c.next = next->get_string();
+    if (auto const problem = wsd::auth::password_problem(c.next, ctx.user->sub,
+                                                         ctx.svc.settings.auth.min_password_length))
+      errors.push_back({"new_password", *problem});
+  }
+  for (auto const& [key, value] : *body)
+    if (key != "current_password" && key != "new_password")
+      errors.push_back({std::string(key), "unknown field"});
+  if (!errors.empty()) return core::validation_failed(std::move(errors));
+  return c;
+}
+
+}  // namespace
+
+boost::asio::awaitable<reply> change_password(context& ctx) {
+  auto change = read_password_change(ctx);
+  if (!change) co_return change.error();
+  auto const checked = co_await ctx.svc.users.authenticate(ctx.user->sub, change->current);
+  if (!checked) co_return checked.error();
+  if (checked->verdict == wsd::users::login_verdict::overloaded)
+    co_return core::unavailable("too many password checks in progress; retry later",
+                                std::chrono::seconds(1));
+  if (checked->verdict == wsd::users::login_verdict::bad_credentials)
+    co_return core::validation_failed({{"current_password", "is not the current password"}});
+  wsd::users::user_change next;
+  next.password = std::move(change->next);
+  auto const done = co_await ctx.svc.users.update(ctx.user->sub, std::move(next));
+  if (!done) co_return done.error();
+  co_return http::empty_response(204);
+}
+
+boost::asio::awaitable<reply> logout(context& ctx) {
+  static_cast<void>(ctx);
+  co_return http::empty_response(204);
 }
 
 }  // namespace wsd::api::auth

@@ -152,8 +152,9 @@ constexpr description operation_descriptions[] = {
        op.respond("200", {{"description", "CSS or JavaScript."}, {"content", asset_content()}});
      }},
     {method::post, "/api/auth/login", "login", "auth", "Log in",
-     "Exchanges a username and password for a bearer token. Repeated failures for one username "
-     "are throttled (429).",
+     "Exchanges a username and password for a bearer token. Repeated failures per (username, "
+     "client address) and per client address are throttled (429); when too many logins are "
+     "being checked already, 503 with Retry-After.",
      true,
      [](operation& op) {
        auto media = json_content(schema_ref("LoginRequest"));
@@ -161,10 +162,21 @@ constexpr description operation_descriptions[] = {
        op.body(std::move(media), true, "JSON or form-encoded (OAuth2 password grant).")
            .respond("200", response("A token.", schema_ref("LoginResponse")))
            .error("401", "Bad credentials.")
-           .errors({"400", "413", "415", "422", "429"});
+           .errors({"400", "413", "415", "422", "429", "503"});
      }},
     {method::get, "/api/auth/me", "getMe", "auth", "The caller", "Who the token belongs to.", false,
      [](operation& op) { op.respond("200", response("The caller.", schema_ref("CurrentUser"))); }},
+    {method::post, "/api/auth/password", "changePassword", "auth", "Change one's own password",
+     "The caller's tokens stop working; log in again with the new password.", true,
+     [](operation& op) {
+       op.body(json_content(schema_ref("PasswordChange")), true, "The current and new password.")
+           .respond("204", response("Changed."))
+           .error("422", "The current password is wrong, or the new one breaks the policy.")
+           .errors({"400", "413", "415"});
+     }},
+    {method::post, "/api/auth/logout", "logout", "auth", "Log out",
+     "Every token of the caller issued so far stops working within a second.", false,
+     [](operation& op) { op.respond("204", response("Logged out.")); }},
     {method::get, "/api/users", "listUsers", "users", "List users",
      "Never includes password hashes.", true,
      [](operation& op) { op.respond("200", response("The users.", schema_ref("UserList"))); }},
@@ -174,6 +186,15 @@ constexpr description operation_descriptions[] = {
        op.body(json_content(schema_ref("UserCreate")), true, "The new user.")
            .respond("201", response("Created.", schema_ref("User"), {"Location"}))
            .error("409", "The username is taken.")
+           .errors({"400", "413", "415", "422"});
+     }},
+    {method::patch, "/api/users/{username}", "updateUser", "users", "Change a role or password",
+     "The user's tokens stop working; 409 when it would demote the last admin.", true,
+     [](operation& op) {
+       op.body(json_content(schema_ref("UserUpdate")), true, "The fields to change.")
+           .respond("200", response("The user.", schema_ref("User")))
+           .error("404", "No such user.")
+           .error("409", "The last admin cannot be demoted.")
            .errors({"400", "413", "415", "422"});
      }},
     {method::del, "/api/users/{username}", "deleteUser", "users", "Delete a user",

@@ -203,6 +203,9 @@ json::object metrics_schema() {
       "gzip and br, each: bytes_in, bytes_out (before and after compressing), variants "
       "(stored with cache entries), dynamic (compressed for one response)");
   p["connections"] = loose("active, accepted, rejected");
+  p["logins"] = loose(
+      "pending, max_pending, accepted, rejected, rejected_by_reason {bad_credentials, throttled, "
+      "overloaded}");
   auto out = object_schema({}, std::move(p));
   out["additionalProperties"] = true;
   return out;
@@ -236,6 +239,12 @@ void performance_schemas(json::object& s) {
 void user_schemas(json::object& s) {
   s["Username"] = {
       {"type", "string"}, {"minLength", 1}, {"maxLength", 64}, {"pattern", "^[A-Za-z0-9._@-]+$"}};
+  s["Password"] = {{"type", "string"},
+                   {"format", "password"},
+                   {"maxLength", 1024},
+                   {"description",
+                    "At least auth.min_password_length (default 12) characters, not the "
+                    "username."}};
   s["Role"] = {{"type", "string"}, {"enum", json::array{"viewer", "operator", "admin"}}};
   s["LoginRequest"] = object_schema({"username", "password"},
                                     {{"username", {{"type", "string"}}},
@@ -252,12 +261,18 @@ void user_schemas(json::object& s) {
                             {{"username", schema_ref("Username")},
                              {"role", schema_ref("Role")},
                              {"created_at", {{"type", "string"}, {"format", "date-time"}}}});
-  s["UserCreate"] = object_schema(
-      {"username", "password", "role"},
-      {{"username", schema_ref("Username")},
-       {"password",
-        {{"type", "string"}, {"format", "password"}, {"minLength", 8}, {"maxLength", 1024}}},
-       {"role", schema_ref("Role")}});
+  s["UserCreate"] =
+      object_schema({"username", "password", "role"}, {{"username", schema_ref("Username")},
+                                                       {"password", schema_ref("Password")},
+                                                       {"role", schema_ref("Role")}});
+  auto update =
+      object_schema({}, {{"password", schema_ref("Password")}, {"role", schema_ref("Role")}});
+  update["minProperties"] = 1;
+  s["UserUpdate"] = std::move(update);
+  s["PasswordChange"] =
+      object_schema({"current_password", "new_password"},
+                    {{"current_password", {{"type", "string"}, {"format", "password"}}},
+                     {"new_password", schema_ref("Password")}});
   auto list = object_schema({"items", "total"}, {{"total", integer_schema()}});
   list["properties"].as_object()["items"] = array_of(schema_ref("User"));
   s["UserList"] = std::move(list);

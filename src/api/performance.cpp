@@ -11,6 +11,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "wsd/api/representation.hpp"
+#include "wsd/auth/hash_pool.hpp"
 #include "wsd/cache/glob.hpp"
 #include "wsd/cache/sharded_cache.hpp"
 #include "wsd/db/database.hpp"
@@ -231,6 +232,25 @@ boost::asio::awaitable<reply> cache_keys(context& ctx) {
   co_return json_reply({{"keys", std::move(keys)}});
 }
 
+namespace {
+
+json::object login_figures(context const& ctx) {
+  auto const& l = ctx.svc.metrics.logins;
+  auto const load = [](std::atomic<std::uint64_t> const& a) {
+    return a.load(std::memory_order_relaxed);
+  };
+  return json::object{
+      {"pending", ctx.svc.hashes.pending()},
+      {"max_pending", ctx.svc.hashes.max_pending()},
+      {"accepted", load(l.accepted)},
+      {"rejected", l.rejected()},
+      {"rejected_by_reason", json::object{{"bad_credentials", load(l.bad_credentials)},
+                                          {"throttled", load(l.throttled)},
+                                          {"overloaded", load(l.overloaded)}}}};
+}
+
+}  // namespace
+
 boost::asio::awaitable<reply> metrics(context& ctx) {
   auto const& m = ctx.svc.metrics;
   auto const uptime = std::chrono::duration_cast<std::chrono::seconds>(
@@ -247,6 +267,7 @@ boost::asio::awaitable<reply> metrics(context& ctx) {
                                    {"accepted", m.connections.accepted.load()},
                                    {"rejected", m.connections.rejected.load()}}},
       {"log", json::object{{"dropped", log::get().dropped()}}},
+      {"logins", login_figures(ctx)},
   };
   co_return json_reply(o);
 }
@@ -385,6 +406,16 @@ boost::asio::awaitable<reply> prometheus(context& ctx) {
            m.connections.rejected.load());
   e.single("wsd_log_dropped_total", "counter",
            "Log lines dropped because stdout or stderr did not keep up.", log::get().dropped());
+
+  auto const& l = m.logins;
+  e.single("wsd_logins_pending", "gauge", "Logins admitted and waiting for or being hashed.",
+           ctx.svc.hashes.pending());
+  e.single("wsd_logins_accepted_total", "counter", "Logins that issued a token.",
+           l.accepted.load());
+  e.metric("wsd_logins_rejected_total", "counter", "Logins refused, by reason.");
+  e.sample("wsd_logins_rejected_total", l.bad_credentials.load(), "reason=\"bad_credentials\"");
+  e.sample("wsd_logins_rejected_total", l.throttled.load(), "reason=\"throttled\"");
+  e.sample("wsd_logins_rejected_total", l.overloaded.load(), "reason=\"overloaded\"");
 
   auto res = http::json_response(200, e.take());
   res.content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -29,8 +29,11 @@ std::span<route const> routes() {
 
       {method::post, "/api/auth/login", access::anyone, auth::login},
       {method::get, "/api/auth/me", access::viewer, auth::me},
+      {method::post, "/api/auth/password", access::viewer, auth::change_password},
+      {method::post, "/api/auth/logout", access::viewer, auth::logout},
       {method::get, "/api/users", access::admin, users::list},
       {method::post, "/api/users", access::admin, users::create},
+      {method::patch, "/api/users/{username}", access::admin, users::patch},
       {method::del, "/api/users/{username}", access::admin, users::remove},
 
       {method::get, "/api/workstations", access::viewer, workstations::list},

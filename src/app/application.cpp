@@ -17,7 +17,9 @@
 
 #include "wsd/api/routes.hpp"
 #include "wsd/api/workstation_cache.hpp"
+#include "wsd/auth/hash_pool.hpp"
 #include "wsd/auth/login_limiter.hpp"
+#include "wsd/auth/password.hpp"
 #include "wsd/auth/secret.hpp"
 #include "wsd/cache/sharded_cache.hpp"
 #include "wsd/db/change_feed.hpp"
@@ -85,6 +87,23 @@ asio::awaitable<void> sweep_idempotency_keys(workstations::repository& repo,
   }
 }
 
+auth::login_limits login_limits(config::settings const& s) {
+  auth::login_limits l;
+  l.per_pair = s.auth.login_max_failures;
+  l.per_address = s.auth.login_max_failures_per_address;
+  l.window = s.auth.login_window;
+  return l;
+}
+
+// The bootstrap password obeys the policy every other password does.
+std::optional<std::string> bootstrap_password_problem(config::settings const& s) {
+  auto const& given = s.auth.admin_password;
+  if (!given) return std::nullopt;
+  auto const problem = auth::password_problem(*given, "admin", s.auth.min_password_length);
+  if (!problem) return std::nullopt;
+  return "WSD_ADMIN_PASSWORD " + *problem;
+}
+
 std::string url_host(std::string const& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
@@ -98,14 +117,16 @@ struct application::parts {
   parts(config::settings const& s, std::string secret)
       : ioc(static_cast<int>(config::effective_threads(s))),
         database(s.db, s.breaker, metrics),
-        users(database),
+        hashes(config::effective_hash_threads(s), s.auth.max_pending_logins),
+        users(database, hashes),
         workstations(database),
         jwt(std::move(secret), s.auth.token_ttl),
         tokens(jwt, token_cache),
-        limiter(s.auth.login_max_failures, s.auth.login_window),
+        limiter(login_limits(s)),
         cache(make_cache(ioc, s)),
         ws_cache(cache.get()),
-        services{s, metrics, database, workstations, users, jwt, limiter, cache.get(), ws_cache},
+        services{s,   metrics, database,    workstations, users,
+                 jwt, limiter, cache.get(), ws_cache,     hashes},
         dispatch(services, tokens),
         server(
             ioc, s.server, [this](http::request const& req) { return dispatch(req); }, metrics,
@@ -117,6 +138,7 @@ struct application::parts {
   io_runtime ioc;
   metrics::registry metrics;
   db::database database;
+  auth::hash_pool hashes;
   users::repository users;
   workstations::repository workstations;
   auth::jwt_codec jwt;
@@ -181,6 +203,7 @@ void application::parts::serve(unsigned threads) {
   ioc.run();
   for (auto& t : pool) t.join();
   if (feed) feed->stop();
+  hashes.stop();
   // What is still suspended (a request that outlived the drain, a database
   // call awaiting its timeout) is destroyed now, while the cache and the
   // database it references still exist; the database's pool is joined after.
@@ -200,13 +223,18 @@ int application::run() {
     std::cerr << "wsd: " << secret.error() << std::endl;
     return 2;
   }
+  if (auto const problem = bootstrap_password_problem(settings_)) {
+    std::cerr << "wsd: " << *problem << std::endl;
+    return 2;
+  }
   parts_ = std::make_unique<parts>(settings_, *secret);
   auto& p = *parts_;
   if (auto opened = p.database.open(); !opened) {
     std::cerr << "wsd: " << opened.error() << std::endl;
     return 1;
   }
-  auto const generated = p.users.bootstrap_admin(settings_.auth.admin_password);
+  auto const generated = p.users.bootstrap_admin(
+      settings_.auth.admin_password, std::max<std::size_t>(20, settings_.auth.min_password_length));
   if (!generated) {
     std::cerr << "wsd: cannot create the admin user: " << generated.error() << std::endl;
     return 1;

@@ -1,116 +1,155 @@
 #include "wsd/auth/login_limiter.hpp"
 
 #include <algorithm>
+#include <list>
 #include <mutex>
-#include <string>
 #include <unordered_map>
 #include <vector>
 
 namespace wsd::auth {
 namespace {
 
-using time_point = std::chrono::steady_clock::time_point;
+using time_point = util::clock::steady_point;
 
 // Usernames are keyed by at most this many bytes, so oversized names sent by
 // a client cannot grow the table's memory (they share a key, harmlessly).
-constexpr std::size_t max_key_bytes = 256;
+constexpr std::size_t max_name_bytes = 256;
 
-std::string_view key_of(std::string_view username) noexcept {
-  return username.substr(0, std::min(username.size(), max_key_bytes));
+std::string pair_key(std::string_view username, std::string_view address) {
+  std::string key(username.substr(0, std::min(username.size(), max_name_bytes)));
+  key += '\0';  // not in any username or address: keys cannot collide
+  key += address;
+  return key;
 }
 
-struct string_hash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
+// Failure times per key, oldest first, at most `limit` each, within a bounded
+// number of keys kept in least-recently-used order.
+class failure_table {
+ public:
+  failure_table(unsigned limit, std::size_t max_keys)
+      : limit_(limit), max_keys_(std::max<std::size_t>(max_keys, 1)) {}
+
+  // When the key is free again, if it is blocked at `now`.
+  std::optional<time_point> blocked_until(std::string const& key, time_point now,
+                                          std::chrono::seconds window) {
+    auto const it = entries_.find(key);
+    if (limit_ == 0 || it == entries_.end()) return std::nullopt;
+    auto& f = it->second.failures;
+    std::erase_if(f, [&](time_point t) { return now - t >= window; });
+    if (f.size() < limit_) return std::nullopt;
+    return f.front() + window;
   }
+
+  void add(std::string const& key, time_point at) {
+    if (limit_ == 0) return;
+    auto it = entries_.find(key);
+    if (it == entries_.end()) {
+      if (entries_.size() >= max_keys_) evict_oldest();
+      order_.push_back(key);
+      it = entries_.emplace(key, entry{{}, std::prev(order_.end())}).first;
+    } else {
+      order_.splice(order_.end(), order_, it->second.order);
+    }
+    auto& f = it->second.failures;
+    f.push_back(at);
+    if (f.size() > limit_) f.erase(f.begin());
+  }
+
+  // Takes back one failure recorded at `at`, if it is still remembered.
+  void take_back(std::string const& key, time_point at) {
+    auto const it = entries_.find(key);
+    if (it == entries_.end()) return;
+    auto& f = it->second.failures;
+    if (auto const pos = std::find(f.begin(), f.end(), at); pos != f.end()) f.erase(pos);
+    if (f.empty()) forget(it);
+  }
+
+  void clear(std::string const& key) {
+    if (auto const it = entries_.find(key); it != entries_.end()) forget(it);
+  }
+
+  std::size_t size() const noexcept { return entries_.size(); }
+
+ private:
+  struct entry {
+    std::vector<time_point> failures;
+    std::list<std::string>::iterator order;
+  };
+  using map = std::unordered_map<std::string, entry>;
+
+  void forget(map::iterator it) {
+    order_.erase(it->second.order);
+    entries_.erase(it);
+  }
+  void evict_oldest() { forget(entries_.find(order_.front())); }
+
+  unsigned limit_;
+  std::size_t max_keys_;
+  map entries_;
+  std::list<std::string> order_;  // least recently used first
 };
+
+std::chrono::seconds seconds_until(time_point until, time_point now) {
+  return std::max(std::chrono::seconds(1), std::chrono::ceil<std::chrono::seconds>(until - now));
+}
 
 }  // namespace
 
 struct login_limiter::state {
-  state(unsigned max, std::chrono::seconds w, util::clock const& clock, std::size_t names)
-      : max_failures(max), window(w), clock(clock), max_names(std::max<std::size_t>(names, 1)) {}
+  state(login_limits l, util::clock const& c)
+      : window(l.window),
+        clock(c),
+        pairs(l.per_pair, l.max_pairs),
+        addresses(l.per_address, l.max_addresses) {}
 
-  unsigned max_failures;
   std::chrono::seconds window;
   util::clock const& clock;
-  std::size_t max_names;
   mutable std::mutex mutex;
-  // The most recent failures of each name, oldest first, at most max_failures.
-  std::unordered_map<std::string, std::vector<time_point>, string_hash, std::equal_to<>> failures;
-
-  bool in_window(time_point failure, time_point at) const noexcept { return at - failure < window; }
-
-  // When the name stops being blocked; nullopt if it is not blocked at all.
-  std::optional<time_point> blocked_until(std::vector<time_point> const& f,
-                                          time_point at) const noexcept {
-    if (max_failures == 0 || f.size() < max_failures) return std::nullopt;
-    auto const oldest_counted = f[f.size() - max_failures];
-    if (!in_window(oldest_counted, at)) return std::nullopt;
-    return oldest_counted + window;
-  }
-
-  void make_room(time_point at) {
-    std::erase_if(failures, [&](auto const& kv) { return !in_window(kv.second.back(), at); });
-    if (failures.size() < max_names || failures.empty()) return;
-    // Keep blocked names if at all possible: evicting one would reopen it.
-    auto victim = failures.end();
-    bool victim_blocked = true;
-    for (auto it = failures.begin(); it != failures.end(); ++it) {
-      bool const blocked = blocked_until(it->second, at).has_value();
-      if (victim == failures.end() || (victim_blocked && !blocked) ||
-          (blocked == victim_blocked && it->second.back() < victim->second.back())) {
-        victim = it;
-        victim_blocked = blocked;
-      }
-    }
-    failures.erase(victim);
-  }
+  failure_table pairs;
+  failure_table addresses;
 };
 
-login_limiter::login_limiter(unsigned max_failures, std::chrono::seconds window,
-                             util::clock const& clock, std::size_t max_names)
-    : state_(std::make_unique<state>(max_failures, window, clock, max_names)) {}
+login_limiter::login_limiter(login_limits limits, util::clock const& clock)
+    : state_(std::make_unique<state>(limits, clock)) {}
 
 login_limiter::~login_limiter() = default;
 
-std::optional<std::chrono::seconds> login_limiter::retry_after(std::string_view username) const {
-  auto const now = state_->clock.steady();
-  std::lock_guard const lock(state_->mutex);
-  auto const it = state_->failures.find(key_of(username));
-  if (it == state_->failures.end()) return std::nullopt;
-  auto const until = state_->blocked_until(it->second, now);
-  if (!until) return std::nullopt;
-  return std::max(std::chrono::seconds(1), std::chrono::ceil<std::chrono::seconds>(*until - now));
-}
-
-void login_limiter::record_failure(std::string_view username) {
-  auto const now = state_->clock.steady();
-  auto const key = key_of(username);
-  std::lock_guard const lock(state_->mutex);
-  auto& table = state_->failures;
-  auto it = table.find(key);
-  if (it == table.end()) {
-    if (table.size() >= state_->max_names) state_->make_room(now);
-    it = table.emplace(std::string(key), std::vector<time_point>{}).first;
+login_limiter::verdict login_limiter::reserve(std::string_view username, std::string_view address) {
+  auto& s = *state_;
+  auto const now = s.clock.steady();
+  attempt a{pair_key(username, address), std::string(address), now};
+  std::lock_guard const lock(s.mutex);
+  auto const pair_until = s.pairs.blocked_until(a.pair, now, s.window);
+  auto const address_until = s.addresses.blocked_until(a.address, now, s.window);
+  if (pair_until || address_until) {
+    auto const until = std::max(pair_until.value_or(now), address_until.value_or(now));
+    return verdict{std::nullopt, seconds_until(until, now)};
   }
-  auto& f = it->second;
-  std::erase_if(f, [&](time_point t) { return !state_->in_window(t, now); });
-  f.push_back(now);
-  if (f.size() > std::max<std::size_t>(state_->max_failures, 1)) f.erase(f.begin());
+  s.pairs.add(a.pair, now);
+  s.addresses.add(a.address, now);
+  return verdict{std::move(a), std::chrono::seconds(0)};
 }
 
-void login_limiter::record_success(std::string_view username) {
+void login_limiter::succeeded(attempt const& a) {
   std::lock_guard const lock(state_->mutex);
-  if (auto const it = state_->failures.find(key_of(username)); it != state_->failures.end()) {
-    state_->failures.erase(it);
-  }
+  state_->pairs.clear(a.pair);
+  state_->addresses.take_back(a.address, a.at);
 }
 
-std::size_t login_limiter::tracked() const {
+void login_limiter::withdraw(attempt const& a) {
   std::lock_guard const lock(state_->mutex);
-  return state_->failures.size();
+  state_->pairs.take_back(a.pair, a.at);
+  state_->addresses.take_back(a.address, a.at);
+}
+
+std::size_t login_limiter::tracked_pairs() const {
+  std::lock_guard const lock(state_->mutex);
+  return state_->pairs.size();
+}
+
+std::size_t login_limiter::tracked_addresses() const {
+  std::lock_guard const lock(state_->mutex);
+  return state_->addresses.size();
 }
 
 }  // namespace wsd::auth

@@ -96,6 +96,15 @@ void burn_verify_time(std::string_view password) noexcept {
   static_cast<void>(verify_password(password, dummy_hash));
 }
 
+std::optional<std::string> password_problem(std::string_view password, std::string_view username,
+                                            std::size_t min_length) {
+  if (password.size() < min_length || password.size() > max_password_length)
+    return "must be " + std::to_string(min_length) + "-" + std::to_string(max_password_length) +
+           " characters";
+  if (password == username) return std::string("must not be the username");
+  return std::nullopt;
+}
+
 std::string random_password(std::size_t length) {
   static constexpr std::string_view alphabet =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

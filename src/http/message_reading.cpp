@@ -65,7 +65,10 @@ void collect_headers(bhttp::request<bhttp::string_body> const& msg, request& req
         req.accept_encoding = f.value();
         break;
       case bhttp::field::unknown:
-        if (iequals(f.name_string(), "Idempotency-Key")) req.idempotency_key = f.value();
+        if (iequals(f.name_string(), "Idempotency-Key"))
+          req.idempotency_key = f.value();
+        else if (iequals(f.name_string(), "X-Forwarded-For"))
+          req.forwarded_for = f.value();  // the last one: the nearest proxy's (nginx sends one)
         break;
       default:
         break;

@@ -151,7 +151,9 @@ constexpr std::pair<std::string_view, std::string_view> database_endpoints[] = {
     {"post", "/api/auth/login"},
     {"get", "/api/users"},
     {"post", "/api/users"},
+    {"patch", "/api/users/{username}"},
     {"delete", "/api/users/{username}"},
+    {"post", "/api/auth/password"},
     {"get", "/api/workstations"},
     {"post", "/api/workstations"},
     {"get", "/api/workstations/{id}"},
@@ -328,8 +330,9 @@ TEST_SUITE("openapi") {
         CHECK(p->at("required") == true);
       }
     }
-    // GET, PATCH and DELETE of a workstation, DELETE of a user, the assets of /docs and /admin
-    CHECK(with_variables == 6);
+    // GET, PATCH and DELETE of a workstation, PATCH and DELETE of a user, the assets of /docs
+    // and /admin
+    CHECK(with_variables == 7);
     auto const& get = *operation("get", "/api/workstations/{id}");
     auto const* id = parameter("/api/workstations/{id}", get, "id", "path");
     REQUIRE(id != nullptr);

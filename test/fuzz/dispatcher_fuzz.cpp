@@ -24,6 +24,7 @@
 #include "http/message_reading.hpp"
 #include "wsd/api/routes.hpp"
 #include "wsd/api/workstation_cache.hpp"
+#include "wsd/auth/hash_pool.hpp"
 #include "wsd/auth/login_limiter.hpp"
 #include "wsd/auth/token_cache.hpp"
 #include "wsd/cache/sharded_cache.hpp"
@@ -71,15 +72,18 @@ struct app {
       : dir(make_temp_dir()),
         settings(fuzz_settings(dir)),
         database(settings.db, settings.breaker, metrics),
-        users(database),
+        hashes(1, settings.auth.max_pending_logins),
+        users(database, hashes),
         workstations(database),
         jwt("fuzz-secret-0123456789abcdef0123456789", settings.auth.token_ttl),
         tokens(jwt, token_cache),
-        limiter(settings.auth.login_max_failures, settings.auth.login_window),
+        limiter(auth::login_limits{settings.auth.login_max_failures,
+                                   settings.auth.login_max_failures_per_address,
+                                   settings.auth.login_window}),
         cache(make_cache(io, settings)),
         ws_cache(cache.get()),
         services{settings, metrics, database,    workstations, users,
-                 jwt,      limiter, cache.get(), ws_cache},
+                 jwt,      limiter, cache.get(), ws_cache,     hashes},
         dispatch(services, tokens),
         admin("Bearer " + jwt.issue("admin", auth::role::admin)),
         operator_("Bearer " + jwt.issue("ops", auth::role::operator_)),
@@ -99,6 +103,7 @@ struct app {
   config::settings settings;
   metrics::registry metrics;
   db::database database;
+  auth::hash_pool hashes;
   users::repository users;
   workstations::repository workstations;
   auth::jwt_codec jwt;

@@ -10,6 +10,7 @@
 #include "support/process.hpp"
 #include "wsd/api/routes.hpp"
 #include "wsd/api/workstation_cache.hpp"
+#include "wsd/auth/hash_pool.hpp"
 #include "wsd/auth/login_limiter.hpp"
 #include "wsd/auth/token_cache.hpp"
 #include "wsd/cache/sharded_cache.hpp"
@@ -48,15 +49,18 @@ struct api_harness::parts {
   explicit parts(config::settings s)
       : settings(with_temp_db(std::move(s), dir)),
         database(settings.db, settings.breaker, metrics),
-        users(database),
+        hashes(1, settings.auth.max_pending_logins),
+        users(database, hashes),
         workstations(database),
         jwt("api-harness-secret-0123456789abcdef0123", settings.auth.token_ttl),
         tokens(jwt, token_cache),
-        limiter(settings.auth.login_max_failures, settings.auth.login_window),
+        limiter(auth::login_limits{settings.auth.login_max_failures,
+                                   settings.auth.login_max_failures_per_address,
+                                   settings.auth.login_window}),
         cache(make_cache(io, settings)),
         ws_cache(cache.get()),
         services{settings, metrics, database,    workstations, users,
-                 jwt,      limiter, cache.get(), ws_cache},
+                 jwt,      limiter, cache.get(), ws_cache,     hashes},
         dispatch(services, tokens) {
     auto const opened = database.open();
     REQUIRE_MESSAGE(opened.has_value(), opened.error());
@@ -69,6 +73,7 @@ struct api_harness::parts {
   asio::io_context io;
   metrics::registry metrics;
   db::database database;
+  auth::hash_pool hashes;
   users::repository users;
   workstations::repository workstations;
   auth::jwt_codec jwt;

@@ -23,7 +23,8 @@ class repository;
 }
 namespace wsd::auth {
 class login_limiter;
-}
+class hash_pool;
+}  // namespace wsd::auth
 namespace wsd::cache {
 class sharded_cache;
 }
@@ -44,6 +45,7 @@ struct services {
   auth::login_limiter& login_limiter;
   cache::sharded_cache* cache;  // null when cache.enabled=false
   workstation_cache const& ws_cache;
+  auth::hash_pool const& hashes;
 };
 
 struct context {

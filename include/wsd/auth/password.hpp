@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,13 @@ bool verify_password(std::string_view password, std::string_view encoded) noexce
 // For a login with an unknown username: the same work as verify_password on a
 // real hash, so the answer takes as long as for a wrong password.
 void burn_verify_time(std::string_view password) noexcept;
+
+// The one password policy, for every way a password is set (API, bootstrap):
+// min_length..max_password_length bytes and not the username. Why not, or
+// nullopt when acceptable.
+inline constexpr std::size_t max_password_length = 1024;
+std::optional<std::string> password_problem(std::string_view password, std::string_view username,
+                                            std::size_t min_length);
 
 // length characters of [A-Za-z0-9_-] from the OpenSSL CSPRNG (6 bits each):
 // the generated admin password.

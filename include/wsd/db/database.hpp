@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +32,10 @@
 
 namespace wsd::db {
 
+// Whether a call asks the circuit breaker and reports to it. Logins bypass
+// it: a login flood is load, not a verdict on the database's health.
+enum class breaker_use : std::uint8_t { counted, bypass };
+
 class database {
  public:
   database(config::db_settings settings, config::breaker_settings breaker,
@@ -51,8 +57,9 @@ class database {
   // Runs fn(session) -> result<T> on the blocking pool with a leased
   // session, behind the circuit breaker and the query timeout (see call()).
   template <class F>
-  auto run(F fn) -> boost::asio::awaitable<std::invoke_result_t<F&, soci::session&>> {
-    return call(session_job<F>{this, std::move(fn)});
+  auto run(F fn, breaker_use use = breaker_use::counted)
+      -> boost::asio::awaitable<std::invoke_result_t<F&, soci::session&>> {
+    return call(session_job<F>{this, std::move(fn)}, use);
   }
 
   // Runs job() -> result<T> on the blocking pool; the job reaches the
@@ -61,14 +68,20 @@ class database {
   // - no answer within db.query_timeout_ms: unavailable when no statement was sent
   //   yet (nothing applied), timeout when one was (the outcome is unknown; the
   //   statement is cancelled and its connection discarded);
-  // - lost connections and timeouts count as breaker failures.
+  // - lost connections and timeouts count as breaker failures, unless the
+  //   call is breaker_use::bypass: it neither asks nor tells the breaker.
   // Await it from a strand (every connection has one) or a single-threaded
   // executor: the job's completion is dispatched to the caller's executor.
   template <class F>
-  boost::asio::awaitable<std::invoke_result_t<F&>> call(F job) {
+  boost::asio::awaitable<std::invoke_result_t<F&>> call(F job,
+                                                        breaker_use use = breaker_use::counted) {
     using result_t = std::invoke_result_t<F&>;
-    auto permit = breaker_.acquire();
-    if (!permit) co_return result_t(refused(permit.error().retry_after));
+    std::optional<circuit_breaker::permit> permit;
+    if (use == breaker_use::counted) {
+      auto granted = breaker_.acquire();
+      if (!granted) co_return result_t(refused(granted.error().retry_after));
+      permit.emplace(std::move(*granted));
+    }
     auto const pending =
         std::make_shared<detail::pending_call<result_t>>(co_await boost::asio::this_coro::executor);
     pool_->execute(detail::guarded_job<F, result_t>{pending, std::move(job)});
@@ -76,14 +89,14 @@ class database {
     co_await pending->timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
     if (!pending->result) {
       if (auto const lost = give_up(*pending)) {
-        breaker_.on_failure(std::move(*permit));
+        if (permit) breaker_.on_failure(std::move(*permit));
         co_return result_t(*lost);
       }
       // The job finished just as the timer fired: its answer is on its way.
       pending->timer.expires_at(std::chrono::steady_clock::time_point::max());
       co_await pending->timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
     }
-    report_answer(std::move(*permit), *pending->result);
+    if (permit) report_answer(std::move(*permit), *pending->result);
     co_return std::move(*pending->result);
   }
 

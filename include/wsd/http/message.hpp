@@ -31,6 +31,7 @@ struct request {
   std::string_view idempotency_key;
   std::string_view accept_encoding;  // empty when absent
   std::string_view remote;           // "ip:port" of the peer
+  std::string_view forwarded_for;    // X-Forwarded-For, see client_address.hpp
 };
 
 using body_ptr = std::shared_ptr<std::string const>;

@@ -51,12 +51,28 @@ struct compression_metrics {
   }
 };
 
+// Logins by outcome. Rejections are split by reason: bad credentials
+// (checked and wrong), throttled (429, not checked) and overloaded (503:
+// auth.max_pending_logins already waiting, not checked).
+struct login_metrics {
+  std::atomic<std::uint64_t> accepted{0};
+  std::atomic<std::uint64_t> bad_credentials{0};
+  std::atomic<std::uint64_t> throttled{0};
+  std::atomic<std::uint64_t> overloaded{0};
+
+  std::uint64_t rejected() const noexcept {
+    return bad_credentials.load(std::memory_order_relaxed) +
+           throttled.load(std::memory_order_relaxed) + overloaded.load(std::memory_order_relaxed);
+  }
+};
+
 struct registry {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   request_metrics requests;
   connection_metrics connections;
   database_metrics database;
   compression_metrics compression;
+  login_metrics logins;
 };
 
 }  // namespace wsd::metrics

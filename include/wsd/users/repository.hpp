@@ -1,8 +1,10 @@
 // Users and their roles. Password hashes are stored, never returned: the
-// only way to use one is authenticate(), which verifies on the blocking pool.
+// only way to use one is authenticate(), which looks the user up without the
+// circuit breaker and verifies on the hash pool, holding no connection then.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -18,6 +20,9 @@
 namespace wsd::db {
 class database;
 }
+namespace wsd::auth {
+class hash_pool;
+}
 
 namespace wsd::users {
 
@@ -32,28 +37,50 @@ std::string to_json(user const& u);
 // 1-64 of [A-Za-z0-9._@-].
 bool is_valid_username(std::string_view name) noexcept;
 
+enum class login_verdict : std::uint8_t {
+  accepted,
+  bad_credentials,  // wrong password or unknown user, after about the same work
+  overloaded,       // auth.max_pending_logins already wait: nothing was checked
+};
+
+struct login_answer {
+  login_verdict verdict = login_verdict::bad_credentials;
+  std::optional<user> who;  // set when accepted
+};
+
+// What PATCH /api/users/{username} may change; absent fields stay.
+struct user_change {
+  std::optional<auth::role> who;
+  std::optional<std::string> password;
+};
+
 class repository {
  public:
-  explicit repository(db::database& db, util::clock const& clock = util::clock::system());
+  repository(db::database& db, auth::hash_pool& hashes,
+             util::clock const& clock = util::clock::system());
 
-  // The user when the password is right; nullopt for a wrong password or an
-  // unknown user, which take about the same time.
-  boost::asio::awaitable<core::result<std::optional<user>>> authenticate(std::string username,
-                                                                         std::string password);
+  // Admission on the hash pool first (overloaded beyond it), then the row,
+  // then the hash. Database failures are errors; the breaker is not involved.
+  boost::asio::awaitable<core::result<login_answer>> authenticate(std::string username,
+                                                                  std::string password);
   boost::asio::awaitable<core::result<std::vector<user>>> list();
-  // conflict when the name is taken. Hashes the password on the blocking pool.
+  // conflict when the name is taken. Hashes the password on the hash pool.
   boost::asio::awaitable<core::result<user>> create(std::string username, std::string password,
                                                     auth::role who);
   // not_found when absent, conflict when it is the last admin.
   boost::asio::awaitable<core::result<void>> remove(std::string username);
+  // not_found when absent, conflict when it demotes the last admin.
+  boost::asio::awaitable<core::result<user>> update(std::string username, user_change change);
 
   // At start, blocking: with no users at all, creates `admin` with the given
   // password, or a generated one. Returns the password it generated, if any.
+  // The password is hashed before asking the database.
   boost::system::result<std::optional<std::string>, std::string> bootstrap_admin(
-      std::optional<std::string> const& password);
+      std::optional<std::string> const& password, std::size_t generated_length);
 
  private:
   db::database& db_;
+  auth::hash_pool& hashes_;
   util::clock const& clock_;
 };
 
