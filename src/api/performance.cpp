@@ -132,11 +132,16 @@ json::object latency_ms(metrics::histogram::snapshot const& h) {
 }
 
 json::object request_figures(metrics::registry const& m) {
+  // The total is the sum of the figures shown, so one snapshot always adds up even while
+  // other threads record.
   json::object by_status;
+  std::uint64_t total = 0;
   for (std::size_t code = 100; code < m.requests.by_status.size(); ++code)
-    if (auto const n = m.requests.by_status[code].load(std::memory_order_relaxed))
+    if (auto const n = m.requests.by_status[code].load(std::memory_order_relaxed)) {
       by_status[std::to_string(code)] = n;
-  return {{"total", m.requests.total.load()},
+      total += n;
+    }
+  return {{"total", total},
           {"in_flight", m.requests.in_flight.load()},
           {"by_status", std::move(by_status)},
           {"latency_ms", latency_ms(m.requests.latency.read())}};

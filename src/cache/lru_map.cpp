@@ -34,9 +34,28 @@ std::size_t lru_map::key_hash::operator()(std::string_view key) const noexcept {
 }
 
 lru_map::lru_map(std::size_t max_bytes, clock::duration ttl, clock::duration max_stale)
-    : max_bytes_(max_bytes), ttl_(ttl), max_stale_(max_stale) {}
+    : own_budget_(std::make_unique<byte_budget>(max_bytes)),
+      budget_(*own_budget_),
+      ttl_(ttl),
+      max_stale_(max_stale) {}
 
-lru_map::~lru_map() = default;
+lru_map::lru_map(byte_budget& budget, clock::duration ttl, clock::duration max_stale)
+    : budget_(budget), ttl_(ttl), max_stale_(max_stale) {}
+
+// What this map holds goes back to a shared budget with it.
+lru_map::~lru_map() {
+  budget_.sub(bytes_);
+}
+
+void lru_map::charge_bytes(std::size_t n) noexcept {
+  bytes_ += n;
+  budget_.add(n);
+}
+
+void lru_map::refund_bytes(std::size_t n) noexcept {
+  bytes_ -= n;
+  budget_.sub(n);
+}
 
 std::size_t lru_map::charge(std::string_view key, entry const& value) noexcept {
   return key.size() + value.bytes() + slot_overhead;
@@ -54,7 +73,7 @@ find_result lru_map::classify(slot const& s, clock::time_point now) const noexce
 }
 
 void lru_map::remove(slot_table::iterator it) noexcept {
-  bytes_ -= it->second.charge;
+  refund_bytes(it->second.charge);
   slots_.erase(it);  // the hooks unlink the slot from both lists
 }
 
@@ -65,7 +84,7 @@ void lru_map::remove(slot& s) noexcept {
 bool lru_map::insert(std::string_view key, entry_ptr value, clock::time_point now) {
   auto const cost = charge(key, *value);
   auto it = slots_.find(key);
-  if (cost > max_bytes_) {
+  if (cost > budget_.max_entry()) {
     // The old value is superseded either way; keeping it would serve it.
     if (it != slots_.end()) remove(it);
     return false;
@@ -74,7 +93,7 @@ bool lru_map::insert(std::string_view key, entry_ptr value, clock::time_point no
     it = slots_.try_emplace(std::string(key)).first;
     it->second.key = it->first;
   } else {
-    bytes_ -= it->second.charge;
+    refund_bytes(it->second.charge);
     it->second.by_use.unlink();
     it->second.by_age.unlink();
   }
@@ -83,15 +102,27 @@ bool lru_map::insert(std::string_view key, entry_ptr value, clock::time_point no
   s.stored = now;
   s.expired = false;
   s.charge = cost;
-  bytes_ += cost;
+  charge_bytes(cost);
   lru_.push_front(s);
   age_.push_back(s);
-  // The new slot is at the front and fits on its own, so it is never evicted.
-  while (bytes_ > max_bytes_) {
+  // The new slot is at the front: stop before it.
+  while (budget_.over() && &lru_.back() != &s) {
     remove(lru_.back());
     ++counters_.evictions;
   }
   return true;
+}
+
+std::size_t lru_map::trim(std::size_t share) {
+  std::size_t removed = 0;
+  std::size_t freed = 0;
+  while (freed < share && budget_.over() && !lru_.empty()) {
+    freed += lru_.back().charge;
+    remove(lru_.back());
+    ++removed;
+  }
+  counters_.evictions += removed;
+  return removed;
 }
 
 find_result lru_map::find(std::string_view key, clock::time_point now) {
@@ -136,7 +167,7 @@ std::size_t lru_map::erase_matching(std::string_view pattern) {
   std::size_t removed = 0;
   for (auto it = slots_.begin(); it != slots_.end();) {
     if (glob_match(pattern, it->first)) {
-      bytes_ -= it->second.charge;
+      refund_bytes(it->second.charge);
       it = slots_.erase(it);
       ++removed;
     } else {
@@ -150,7 +181,7 @@ std::size_t lru_map::erase_matching(std::string_view pattern) {
 std::size_t lru_map::clear() {
   auto const removed = slots_.size();
   slots_.clear();
-  bytes_ = 0;
+  refund_bytes(bytes_);
   counters_.invalidations += removed;
   return removed;
 }

@@ -62,9 +62,9 @@ struct key_hash {
 };
 
 struct shard {
-  shard(asio::any_io_executor const& ex, std::size_t max_bytes, clock::duration ttl,
+  shard(asio::any_io_executor const& ex, byte_budget& budget, clock::duration ttl,
         clock::duration max_stale)
-      : strand(asio::make_strand(ex)), map(max_bytes, ttl, max_stale), sweeper(strand) {}
+      : strand(asio::make_strand(ex)), map(budget, ttl, max_stale), sweeper(strand) {}
 
   asio::strand<asio::any_io_executor> strand;
   lru_map map;
@@ -293,7 +293,6 @@ shard_stats sum(std::vector<shard_stats> const& parts) {
     t.loads += p.loads;
     t.entries += p.entries;
     t.bytes += p.bytes;
-    t.capacity_bytes += p.capacity_bytes;
     t.evictions += p.evictions;
     t.expirations += p.expirations;
     t.invalidations += p.invalidations;
@@ -327,13 +326,14 @@ std::size_t default_shard_count(unsigned threads) noexcept {
 }
 
 sharded_cache::sharded_cache(asio::any_io_executor ex, options opts, util::clock const& clock)
-    : options_(opts), clock_(clock) {
+    : options_(opts),
+      clock_(clock),
+      budget_(opts.max_bytes, std::max<std::size_t>(opts.max_bytes / 4, 1)) {
   options_.shards = opts.shards == 0 ? default_shard_count(std::thread::hardware_concurrency())
                                      : std::bit_ceil(opts.shards);
-  auto const per_shard = options_.max_bytes / options_.shards;
   shards_.reserve(options_.shards);
   for (std::size_t i = 0; i < options_.shards; ++i)
-    shards_.push_back(std::make_unique<shard>(ex, per_shard, opts.ttl, opts.max_stale));
+    shards_.push_back(std::make_unique<shard>(ex, budget_, opts.ttl, opts.max_stale));
 }
 
 sharded_cache::~sharded_cache() = default;
@@ -351,8 +351,34 @@ asio::awaitable<get_result> sharded_cache::get(std::string_view key, loader load
   // dies with its frame and fails the waiters (see ~flight).
   auto loaded = co_await load();
   if (loaded && !*loaded) loaded = load_failed();
-  co_return co_await run_on(
+  auto settled = co_await run_on(
       s.strand, [&] { return settle(s, key, *probed.lead, std::move(loaded), clock_.steady()); });
+  if (budget_.over()) trim_detached(&s);
+  co_return settled;
+}
+
+// The shard that stored an entry evicted what it could of its own; the rest
+// comes from the others, each on its strand and each giving an even share,
+// so that no shard is emptied for the others. One round at a time: a store
+// that finds a round under way leaves the trimming to it, and the round's
+// last shard starts another if the budget is still exceeded.
+void sharded_cache::trim_detached(shard const* skip) {
+  if (trimming_.exchange(true)) return;
+  auto const used = budget_.used();
+  auto const others = shards_.size() - (skip ? 1 : 0);
+  if (used <= budget_.limit() || others == 0) {
+    trimming_.store(false);
+    return;
+  }
+  auto const share = (used - budget_.limit()) / others + 1;
+  auto const pending = std::make_shared<std::atomic<std::size_t>>(shards_.size());
+  for (auto const& s : shards_)
+    asio::post(s->strand, [&s = *s, pending, share, skip, this] {
+      if (&s != skip) s.map.trim(share);
+      if (pending->fetch_sub(1) != 1) return;
+      trimming_.store(false);
+      if (budget_.over()) trim_detached(nullptr);
+    });
 }
 
 asio::awaitable<std::size_t> sharded_cache::invalidate(std::string_view key) {
@@ -410,6 +436,7 @@ asio::awaitable<std::vector<key_info>> sharded_cache::keys(std::string_view glob
 asio::awaitable<stats> sharded_cache::statistics() {
   auto per_shard = co_await each_shard(shards_, [](shard& s) { return snapshot(s); });
   auto total = sum(per_shard);
+  total.capacity_bytes = budget_.limit();
   co_return stats{total, std::move(per_shard), shards_.size()};
 }
 

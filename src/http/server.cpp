@@ -42,6 +42,11 @@ namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 
+// The bytes read and not consumed yet.
+std::string_view pending(beast::flat_buffer const& buffer) noexcept {
+  return {static_cast<char const*>(buffer.data().data()), buffer.size()};
+}
+
 }  // namespace
 
 // What a connection's read buffer may hold beyond the header limit: room
@@ -220,13 +225,14 @@ asio::awaitable<bool> server::state::serve_one(connection& conn) {
 // size; 0 when the peer left or was too slow; an error when it is too large.
 asio::awaitable<core::result<std::size_t>> server::state::read_head(connection& conn) {
   for (;;) {
-    std::string_view const data(static_cast<char const*>(conn.buffer.data().data()),
-                                conn.buffer.size());
+    auto const data = pending(conn.buffer);
     if (auto const end = head_end(data)) {
       if (end > settings.max_header_bytes) break;
       co_return end;
     }
     if (data.size() >= settings.max_header_bytes) break;
+    // Beast would wait for a CR that never comes.
+    if (has_bare_lf(data)) co_return core::bad_request("a header line ends with a bare LF");
     auto [ec, n] = co_await conn.stream.async_read_some(conn.buffer.prepare(4096), nothrow);
     if (ec) co_return std::size_t{0};
     conn.buffer.commit(n);
@@ -244,7 +250,7 @@ asio::awaitable<bool> server::state::read_request(
     if (!head) co_await send_error(conn, head.error(), 11);
     co_return false;
   }
-  std::string_view const bytes(static_cast<char const*>(conn.buffer.data().data()), *head);
+  auto const bytes = pending(conn.buffer).substr(0, *head);
   if (auto const e = check_head(bytes)) {
     co_await send_error(conn, *e, 11);
     co_return false;
@@ -288,6 +294,10 @@ asio::awaitable<bool> server::state::read_body(connection& conn,
   while (!parser.is_done()) {
     auto [ec, n] = co_await bhttp::async_read_some(conn.stream, conn.buffer, parser, nothrow);
     if (!ec && field_bytes(parser.get()) > limit) ec = bhttp::error::header_limit;
+    if (!ec && !parser.is_done() && parser.chunked() && has_bare_lf(pending(conn.buffer))) {
+      co_await send_error(conn, core::bad_request("chunked framing with a bare LF"), version);
+      co_return false;
+    }
     if (ec) {
       if (auto const e = read_error(ec, true)) co_await send_error(conn, *e, version);
       co_return false;

@@ -70,10 +70,17 @@ std::size_t head_end(std::string_view data) noexcept {
   return end == std::string_view::npos ? 0 : end + 4;
 }
 
+bool has_bare_lf(std::string_view data) noexcept {
+  for (auto pos = data.find('\n'); pos != std::string_view::npos; pos = data.find('\n', pos + 1))
+    if (pos == 0 || data[pos - 1] != '\r') return true;
+  return false;
+}
+
 std::optional<core::error> check_head(std::string_view head) {
   auto const eol = head.find("\r\n");
   if (eol == std::string_view::npos) return core::bad_request("malformed request line");
   if (auto e = check_request_line(head.substr(0, eol))) return e;
+  if (has_bare_lf(head)) return core::bad_request("a header line ends with a bare LF");
   // A field line that starts with whitespace continues the previous one.
   for (auto pos = head.find('\n'); pos != std::string_view::npos && pos + 1 < head.size();
        pos = head.find('\n', pos + 1))

@@ -7,6 +7,7 @@
 
 using namespace std::chrono_literals;
 using time_point = wsd::cache::clock::time_point;
+using wsd::cache::byte_budget;
 using wsd::cache::entry;
 using wsd::cache::entry_ptr;
 using wsd::cache::freshness;
@@ -151,6 +152,46 @@ TEST_SUITE("lru map") {
       CHECK_FALSE(map.insert("k1", make_entry(std::string(2 * cost, 'x')), t0));
       CHECK(map.peek("k1", t0).how == freshness::absent);
       CHECK(map.bytes() == 0);
+    }
+  }
+
+  TEST_CASE("maps sharing a budget: each evicts its own, trim gives a share") {
+    auto const cost = unit_cost();
+    byte_budget budget(4 * cost, 2 * cost);
+    lru_map a(budget, 100s, 0s);
+    lru_map b(budget, 100s, 0s);
+    a.insert("a1", make_entry("1123456789"), t0);
+    a.insert("a2", make_entry("2123456789"), t0);
+    b.insert("b1", make_entry("3123456789"), t0);
+    b.insert("b2", make_entry("4123456789"), t0);
+    CHECK(budget.used() == 4 * cost);
+    CHECK_FALSE(budget.over());
+
+    SUBCASE("a store evicts from its own map") {
+      CHECK(a.insert("a3", make_entry("5123456789"), t0));
+      CHECK(a.peek("a1", t0).how == freshness::absent);
+      CHECK(b.size() == 2);
+      CHECK(budget.used() == 4 * cost);
+    }
+    SUBCASE("a map with only the new entry leaves the rest to trim") {
+      lru_map c(budget, 100s, 0s);
+      CHECK(c.insert("c1", make_entry("6123456789"), t0));
+      CHECK(budget.over());
+      CHECK(a.trim(1) == 1);  // a share of one byte: one entry
+      CHECK_FALSE(budget.over());
+      CHECK(b.trim(cost) == 0);  // nothing left to do
+      CHECK(c.size() == 1);
+    }
+    SUBCASE("an entry above max_entry is refused") {
+      CHECK_FALSE(a.insert("big", make_entry(std::string(2 * cost, 'x')), t0));
+    }
+    SUBCASE("a map gives its bytes back when it goes") {
+      {
+        lru_map c(budget, 100s, 0s);
+        c.insert("c1", make_entry("6123456789"), t0);
+        CHECK(budget.used() == 5 * cost);
+      }
+      CHECK(budget.used() == 4 * cost);
     }
   }
 

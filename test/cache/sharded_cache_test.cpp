@@ -485,7 +485,7 @@ TEST_SUITE("sharded cache") {
                                     [](auto const& p) { return p.entries > 0; });
     CHECK(used >= 4);  // the keys spread
     CHECK(s.total.entries == 45);
-    CHECK(s.total.capacity_bytes == (o.max_bytes / 8) * 8);
+    CHECK(s.total.capacity_bytes == o.max_bytes);
 
     SUBCASE("invalidate_matching") {
       CHECK(h.run(h.cache.invalidate_matching("workstations:item:*")) == 40);
@@ -556,15 +556,32 @@ TEST_SUITE("sharded cache") {
     CHECK(bytes == s.total.bytes);
   }
 
-  TEST_CASE("the budget is per shard: an entry larger than a shard's share is not stored") {
+  TEST_CASE("one budget for all shards: max_bytes / 8 is cacheable whatever the shard count") {
     auto o = small_options();
-    o.shards = 4;
-    o.max_bytes = 4 * 1024;
+    o.shards = 64;
+    o.max_bytes = 64 * 1024;
     harness h(o);
     std::atomic<int> calls{0};
-    get_now(h, key, counting(calls, make_entry(std::string(2000, 'x'))));
-    CHECK(get_now(h, key, counting(calls, make_entry("y")))->how == outcome::miss);
-    CHECK(h.run(h.stats()).total.entries == 1);  // the small one
+    auto const large = std::string(o.max_bytes / 8, 'x');
+    get_now(h, key, counting(calls, make_entry(large)));
+    CHECK(get_now(h, key, counting(calls, make_entry("y")))->how == outcome::hit);
+
+    SUBCASE("more than a quarter of the budget is not stored") {
+      get_now(h, "huge", counting(calls, make_entry(std::string(o.max_bytes / 4, 'x'))));
+      CHECK(get_now(h, "huge", counting(calls, make_entry("y")))->how == outcome::miss);
+    }
+    SUBCASE("filling past the budget evicts across shards and stays within it") {
+      for (int i = 0; i < 200; ++i)
+        get_now(h, "k" + std::to_string(i), counting(calls, make_entry(std::string(2000, 'z'))));
+      CHECK(h.run(eventually([&]() -> asio::awaitable<bool> {
+        auto const s = co_await h.stats();
+        co_return s.total.bytes <= s.total.capacity_bytes;
+      })));
+      auto const s = h.run(h.stats());
+      CHECK(s.total.evictions > 0);
+      CHECK(s.total.entries > 10);  // the budget is used, not a shard's slice of it
+      CHECK(get_now(h, "k199", counting(calls, make_entry("y")))->how == outcome::hit);
+    }
   }
 
   TEST_CASE("the sweeper removes expired entries") {

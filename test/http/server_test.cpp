@@ -372,4 +372,55 @@ TEST_SUITE("http server") {
       CHECK(lines_for(server.out(), "/access-log-probe").empty());
     }
   }
+
+  TEST_CASE("strict parsing: what RFC 9112 forbids is a prompt 400, not a wait or a 200") {
+    auto server = start_with();
+    http_client client{server.port()};
+    auto const bad = [&](std::string_view bytes) {
+      auto const response = answer_to(client, bytes);
+      REQUIRE(response.has_value());
+      check_error(*response, 400, "bad_request");
+    };
+    std::string const login =
+        "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+
+    SUBCASE("obs-fold") {
+      bad("GET /health HTTP/1.1\r\nHost: x\r\nX-A: b\r\n c\r\n\r\n");
+    }
+    SUBCASE("no Host on HTTP/1.1") {
+      bad("GET /health HTTP/1.1\r\n\r\n");
+    }
+    SUBCASE("two Host fields") {
+      bad("GET /health HTTP/1.1\r\nHost: x\r\nHost: x\r\n\r\n");
+    }
+    SUBCASE("a Host with userinfo") {
+      bad("GET /health HTTP/1.1\r\nHost: u@x\r\n\r\n");
+    }
+    SUBCASE("* outside OPTIONS") {
+      bad("GET * HTTP/1.1\r\nHost: x\r\n\r\n");
+    }
+    SUBCASE("raw non-ASCII in the target") {
+      bad("GET /h\xc3\xa9 HTTP/1.1\r\nHost: x\r\n\r\n");
+    }
+    SUBCASE("an empty Transfer-Encoding") {
+      bad(login + "Transfer-Encoding:\r\nContent-Length: 2\r\n\r\n{}");
+    }
+    // The servers here wait 300 s for a header section: an answer proves
+    // these are refused as they arrive, not cut off by a timeout.
+    SUBCASE("a header section with bare LFs") {
+      bad("GET /health HTTP/1.1\nHost: x\n\n");
+    }
+    SUBCASE("a last chunk and trailer ended by bare LFs") {
+      bad(login + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\n\n");
+    }
+    SUBCASE("no 100 Continue for an HTTP/1.0 client") {
+      client.send_raw(
+          "POST /api/auth/login HTTP/1.0\r\nContent-Type: application/json\r\n"
+          "Content-Length: 2\r\nExpect: 100-continue\r\n\r\n");
+      client.send_raw("{}");
+      auto const response = client.read_response();
+      CHECK(response.status == 422);  // the final answer first: an empty login
+    }
+    CHECK(http_client{server.port()}.request("GET", "/health").status == 200);
+  }
 }

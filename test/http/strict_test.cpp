@@ -28,6 +28,16 @@ TEST_SUITE("http strict") {
     CHECK(head_end("") == 0);
   }
 
+  TEST_CASE("has_bare_lf finds a line not ended by CRLF") {
+    CHECK_FALSE(has_bare_lf("0\r\n\r\n"));
+    CHECK_FALSE(has_bare_lf("5;a=b\r\n"));
+    CHECK_FALSE(has_bare_lf("\r"));
+    CHECK(has_bare_lf("0\n\n"));
+    CHECK(has_bare_lf("0\r\n\n"));
+    CHECK(has_bare_lf("\n"));
+    CHECK(has_bare_lf("GET / HTTP/1.1\nHost: a\r\n"));
+  }
+
   TEST_CASE("check_head accepts an ordinary request") {
     CHECK_FALSE(check_head("GET /api/workstations?limit=5 HTTP/1.1\r\nHost: a\r\n\r\n"));
     CHECK_FALSE(check_head("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n"));

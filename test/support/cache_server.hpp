@@ -56,6 +56,7 @@ class cache_server {
   explicit cache_server(std::initializer_list<std::string_view> settings = {});
 
   std::uint16_t port() const noexcept { return server_.port(); }
+  wsd_server const& process() const noexcept { return server_; }
 
   // One request on a fresh connection, as admin.
   http_response call(std::string_view method, std::string_view target, std::string_view body = {},

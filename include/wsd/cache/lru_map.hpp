@@ -6,6 +6,7 @@
 // Time is passed in by the caller, so tests drive it with a fake clock.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -41,6 +42,29 @@ struct key_info {
   std::size_t bytes = 0;
 };
 
+// The bytes a cache may hold, shared by all the maps of one cache (so that an
+// entry's size is bounded by the cache's budget, not by a shard's slice of
+// it). Maps add and subtract their charges atomically; each map evicts from
+// its own LRU end, and whoever finds the total over the limit trims.
+class byte_budget {
+ public:
+  // `max_entry`: the largest charge one entry may have (0: `limit`).
+  explicit byte_budget(std::size_t limit, std::size_t max_entry = 0) noexcept
+      : limit_(limit), max_entry_(max_entry == 0 ? limit : max_entry) {}
+
+  std::size_t limit() const noexcept { return limit_; }
+  std::size_t max_entry() const noexcept { return max_entry_; }
+  std::size_t used() const noexcept { return used_.load(std::memory_order_relaxed); }
+  bool over() const noexcept { return used() > limit_; }
+  void add(std::size_t n) noexcept { used_.fetch_add(n, std::memory_order_relaxed); }
+  void sub(std::size_t n) noexcept { used_.fetch_sub(n, std::memory_order_relaxed); }
+
+ private:
+  std::size_t limit_;
+  std::size_t max_entry_;
+  std::atomic<std::size_t> used_{0};
+};
+
 enum class freshness : std::uint8_t { fresh, stale, absent };
 
 struct find_result {
@@ -63,7 +87,10 @@ struct lru_counters {
 
 class lru_map {
  public:
+  // A map with a budget of its own.
   lru_map(std::size_t max_bytes, clock::duration ttl, clock::duration max_stale);
+  // A map that shares `budget` (which must outlive it) with others.
+  lru_map(byte_budget& budget, clock::duration ttl, clock::duration max_stale);
   lru_map(lru_map const&) = delete;
   lru_map& operator=(lru_map const&) = delete;
   ~lru_map();
@@ -72,10 +99,15 @@ class lru_map {
   static std::size_t charge(std::string_view key, entry const& value) noexcept;
 
   // Stores (or replaces) `key` as the most recently used entry, stamped `now`,
-  // then evicts from the LRU end until within budget. An entry whose charge
-  // exceeds the whole budget is not stored (and drops an older value of the
-  // key). Returns whether it was stored.
+  // then evicts from its own LRU end while the budget is exceeded (never the
+  // new entry). An entry whose charge exceeds the budget's max_entry is not
+  // stored (and drops an older value of the key). Returns whether it was
+  // stored; the budget may still be over when this map had too little to give.
   bool insert(std::string_view key, entry_ptr value, clock::time_point now);
+  // Evicts from the LRU end while the shared budget is exceeded, until it has
+  // freed `share` bytes (so that several maps trimming at once each give a
+  // part); returns how many entries went.
+  std::size_t trim(std::size_t share);
 
   // A fresh hit becomes the most recently used; a stale one does not (it is
   // only a fallback). An entry past ttl + max_stale is removed on the spot.
@@ -101,7 +133,8 @@ class lru_map {
   lru_counters counters() const noexcept;
   std::size_t size() const noexcept { return slots_.size(); }
   std::size_t bytes() const noexcept { return bytes_; }
-  std::size_t max_bytes() const noexcept { return max_bytes_; }
+  std::size_t max_bytes() const noexcept { return budget_.limit(); }
+  byte_budget const& budget() const noexcept { return budget_; }
 
  private:
   using hook = boost::intrusive::list_member_hook<
@@ -134,8 +167,11 @@ class lru_map {
   find_result classify(slot const& s, clock::time_point now) const noexcept;
   void remove(slot_table::iterator it) noexcept;
   void remove(slot& s) noexcept;
+  void charge_bytes(std::size_t n) noexcept;
+  void refund_bytes(std::size_t n) noexcept;
 
-  std::size_t max_bytes_;
+  std::unique_ptr<byte_budget> own_budget_;  // null when shared
+  byte_budget& budget_;
   clock::duration ttl_;
   clock::duration max_stale_;
   std::size_t bytes_ = 0;

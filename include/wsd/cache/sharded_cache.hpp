@@ -12,6 +12,7 @@
 // of its executor's io_context (it is owned by the application, above both).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -33,7 +34,9 @@ namespace wsd::cache {
 
 struct options {
   std::size_t shards = 0;  // 0: default_shard_count(hardware threads); else rounded up to 2^k
-  std::size_t max_bytes = std::size_t{64} << 20;  // split evenly over the shards
+  // One budget for all shards; an entry may take up to a quarter of it, so any
+  // response up to max_bytes / 8 (plus its key and bookkeeping) is cacheable.
+  std::size_t max_bytes = std::size_t{64} << 20;
   std::chrono::seconds ttl{300};
   std::chrono::seconds max_stale{0};
   std::chrono::milliseconds sweep_interval{1000};
@@ -127,9 +130,12 @@ class sharded_cache {
 
  private:
   detail::shard& shard_for(std::string_view key) const noexcept;
+  void trim_detached(detail::shard const* skip);
 
   options options_;
   util::clock const& clock_;
+  byte_budget budget_;  // before shards_: their maps refer to it
+  std::atomic<bool> trimming_{false};
   std::vector<std::unique_ptr<detail::shard>> shards_;
 };
 

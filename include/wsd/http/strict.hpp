@@ -25,6 +25,12 @@ std::optional<core::error> check_head(std::string_view head);
 // must be a valid host[:port] (no userinfo, path or list).
 std::optional<core::error> check_host(std::span<std::string_view const> hosts, unsigned version);
 
+// Whether a line in `data` ends with a bare LF (no CR before it). RFC 9112
+// lets a server reject these; Beast's parser would instead wait for a CR
+// that never comes. Used on an incomplete header section and on the chunked
+// framing (chunk-size lines, trailers) the body parser has not consumed.
+bool has_bare_lf(std::string_view data) noexcept;
+
 // Where the header section in `data` ends (just past its blank line), or 0
 // when it is not complete yet.
 std::size_t head_end(std::string_view data) noexcept;

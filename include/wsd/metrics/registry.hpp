@@ -13,13 +13,11 @@
 namespace wsd::metrics {
 
 struct request_metrics {
-  std::atomic<std::uint64_t> total{0};
   std::atomic<std::int64_t> in_flight{0};
   std::array<std::atomic<std::uint64_t>, 600> by_status{};
   histogram latency;
 
   void record(unsigned status, std::uint64_t micros) noexcept {
-    total.fetch_add(1, std::memory_order_relaxed);
     if (status < by_status.size()) by_status[status].fetch_add(1, std::memory_order_relaxed);
     latency.record(micros);
   }
