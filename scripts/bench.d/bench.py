@@ -31,7 +31,7 @@ import urllib.parse
 STATUSES = ("online", "offline", "maintenance", "error")
 
 # Pairs whose req/s and CPU are compared in the "vs nginx" column.
-NGINX_PAIRS = {"item": "nginx-item", "list": "nginx-list"}
+NGINX_PAIRS = {"item": "nginx-item", "list": "nginx-list", "list_gz": "nginx-list_gz"}
 
 
 def fail(message):
@@ -146,6 +146,8 @@ def cmd_seed(args):
     print(token)
 
 
+# wrk prints what it read in binary units.
+BYTE_UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
 UNITS_US = {"us": 1.0, "ms": 1e3, "s": 1e6, "m": 60e6, "h": 3600e6}
 
 
@@ -168,7 +170,7 @@ def parse_wrk(text):
     }
     if "50" not in percentiles or "99" not in percentiles:
         fail(f"wrk output lacks the latency distribution (--latency):\n{text}")
-    done = find(r"^\s+(\d+) requests in ([0-9.]+\w+)")
+    done = find(r"^\s+(\d+) requests in ([0-9.]+\w+), ([0-9.]+)([KMGT]?B) read")
     errors = {"connect": 0, "read": 0, "write": 0, "timeout": 0}
     socket_errors = find(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", required=False
@@ -176,8 +178,11 @@ def parse_wrk(text):
     if socket_errors:
         errors = dict(zip(errors, map(int, socket_errors.groups())))
     non_2xx = find(r"Non-2xx or 3xx responses: (\d+)", required=False)
+    requests = int(done.group(1))
+    bytes_read = float(done.group(3)) * BYTE_UNITS[done.group(4)]
     return {
-        "requests": int(done.group(1)),
+        "requests": requests,
+        "bytes_per_response": bytes_read / requests if requests else None,
         "seconds": to_us(done.group(2)) / 1e6,
         "req_per_s": float(find(r"^Requests/sec:\s+([0-9.]+)").group(1)),
         "p50_us": percentiles["50"],
@@ -215,6 +220,10 @@ def fmt_cpu(us):
     return "–" if us is None else f"{us:.1f}"
 
 
+def fmt_bytes(value):
+    return "–" if value is None else f"{value:.0f}"
+
+
 def ratio(numerator, denominator):
     if numerator is None or not denominator:
         return None
@@ -234,24 +243,29 @@ def nginx_ratios(scenarios):
                 "against": yardstick,
                 "req_per_s": ratio(ours["req_per_s"], theirs["req_per_s"]),
                 "cpu_us_per_req": ratio(ours["cpu_us_per_req"], theirs["cpu_us_per_req"]),
+                "bytes_per_response": ratio(
+                    ours.get("bytes_per_response"), theirs.get("bytes_per_response")
+                ),
             }
     return ratios
 
 
 def print_table(scenarios, ratios):
-    print("| scenario | req/s | p50 | p99 | non-2xx | errors | CPU µs/req | vs nginx |")
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    print("| scenario | req/s | p50 | p99 | non-2xx | errors | CPU µs/req | bytes/resp | vs nginx |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for name, r in scenarios.items():
         versus = ""
         if name in ratios:
             q = ratios[name]
             versus = (
-                f"{fmt_ratio(q['req_per_s'])} req/s, {fmt_ratio(q['cpu_us_per_req'])} CPU "
+                f"{fmt_ratio(q['req_per_s'])} req/s, {fmt_ratio(q['cpu_us_per_req'])} CPU, "
+                f"{fmt_ratio(q['bytes_per_response'])} bytes "
                 f"(vs {q['against']})"
             )
         print(
             f"| {name} | {r['req_per_s']:.0f} | {fmt_ms(r['p50_us'])} | {fmt_ms(r['p99_us'])} "
-            f"| {r['non_2xx']} | {r['errors']} | {fmt_cpu(r['cpu_us_per_req'])} | {versus} |"
+            f"| {r['non_2xx']} | {r['errors']} | {fmt_cpu(r['cpu_us_per_req'])} "
+            f"| {fmt_bytes(r.get('bytes_per_response'))} | {versus} |"
         )
 
 

@@ -9,7 +9,7 @@ WSD_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config clang clang-14 libclang-rt-14-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libboost-program-options1.81-dev libsoci-dev libsqlite3-dev libpq-dev
-  doctest-dev libssl-dev libargon2-dev libbenchmark-dev postgresql-15
+  doctest-dev libssl-dev libargon2-dev libdeflate-dev libbrotli-dev libbenchmark-dev postgresql-15
   curl wrk nginx
   prometheus systemd dpkg-dev adduser python3-yaml
   chromium

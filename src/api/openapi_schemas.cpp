@@ -204,6 +204,9 @@ json::object metrics_schema() {
       "state (listening, reconnecting or off), reconnects, expirations {listening_started, "
       "reconnected, stalled}");
   p["circuit_breaker"] = schema_ref("CircuitBreaker");
+  p["compression"] = loose(
+      "gzip and br, each: bytes_in, bytes_out (before and after compressing), variants "
+      "(stored with cache entries), dynamic (compressed for one response)");
   p["connections"] = loose("active, accepted, rejected");
   auto out = object_schema({}, std::move(p));
   out["additionalProperties"] = true;

@@ -1,6 +1,7 @@
 #include "wsd/api/performance.hpp"
 
 #include <array>
+#include <atomic>
 #include <charconv>
 #include <cmath>
 #include <string>
@@ -177,6 +178,19 @@ json::object change_feed_figures(metrics::change_feed_metrics const& f) {
           {"expirations", std::move(expirations)}};
 }
 
+// Index order of metrics::compression_metrics.
+constexpr std::array<std::string_view, 2> coding_names{"gzip", "br"};
+
+json::object compression_figures(metrics::compression_metrics const& m) {
+  json::object o;
+  for (std::size_t i = 0; i < coding_names.size(); ++i)
+    o[coding_names[i]] = json::object{{"bytes_in", m.bytes_in[i].load()},
+                                      {"bytes_out", m.bytes_out[i].load()},
+                                      {"variants", m.variants[i].load()},
+                                      {"dynamic", m.dynamic[i].load()}};
+  return o;
+}
+
 json::object breaker_figures(context& ctx) {
   return json::parse(db::to_json(ctx.svc.database.breaker().read())).as_object();
 }
@@ -250,6 +264,7 @@ boost::asio::awaitable<reply> metrics(context& ctx) {
       {"database", database_figures(ctx)},
       {"circuit_breaker", breaker_figures(ctx)},
       {"change_feed", change_feed_figures(m.change_feed)},
+      {"compression", compression_figures(m.compression)},
       {"connections", json::object{{"active", m.connections.active.load()},
                                    {"accepted", m.connections.accepted.load()},
                                    {"rejected", m.connections.rejected.load()}}},
@@ -299,6 +314,13 @@ class exposition {
   void single(std::string_view name, std::string_view type, std::string_view help, T value) {
     metric(name, type, help);
     sample(name, value);
+  }
+  // One sample per coding of a compression_metrics counter array.
+  void by_coding(std::string_view name, std::string_view help,
+                 std::array<std::atomic<std::uint64_t>, 2> const& values) {
+    metric(name, "counter", help);
+    for (std::size_t i = 0; i < coding_names.size(); ++i)
+      sample(name, values[i].load(), "encoding=\"" + std::string(coding_names[i]) + "\"");
   }
   void histogram(std::string_view name, std::string_view help,
                  metrics::histogram::snapshot const& h) {
@@ -384,6 +406,13 @@ boost::asio::awaitable<reply> prometheus(context& ctx) {
            breaker.failures);
   e.single("wsd_circuit_breaker_opened_total", "counter", "Times the breaker opened.",
            breaker.opened_count);
+
+  auto const& z = m.compression;
+  e.by_coding("wsd_compression_bytes_in_total", "Response bytes before compression.", z.bytes_in);
+  e.by_coding("wsd_compression_bytes_out_total", "Response bytes after compression.", z.bytes_out);
+  e.by_coding("wsd_compression_variants_total", "Compressed variants stored with cache entries.",
+              z.variants);
+  e.by_coding("wsd_compression_dynamic_total", "Bodies compressed for one response.", z.dynamic);
 
   e.single("wsd_connections_active", "gauge", "Open client connections.",
            m.connections.active.load());

@@ -5,6 +5,7 @@
 
 #include "wsd/api/assets.hpp"
 #include "wsd/api/auth.hpp"
+#include "wsd/api/compression.hpp"
 #include "wsd/api/health.hpp"
 #include "wsd/api/openapi.hpp"
 #include "wsd/api/performance.hpp"
@@ -109,6 +110,7 @@ boost::asio::awaitable<http::response> dispatcher::operator()(http::request cons
   context ctx{req, *params, open ? nullptr : &claims, svc_};
   auto answer = co_await r.fn(ctx);
   if (!answer) co_return http::to_response(answer.error());
+  co_await compression::compress_answer(svc_, req, *answer);
   co_return std::move(*answer);
 }
 

@@ -29,6 +29,10 @@ boost::asio::awaitable<cache::get_result> workstation_cache::get(std::string_vie
   co_return cache::lookup{std::move(*loaded), cache::outcome::miss};
 }
 
+void workstation_cache::recharge(std::string_view key, cache::entry_ptr const& entry) const {
+  if (cache_) cache_->recharge_detached(std::string(key), entry);
+}
+
 void workstation_cache::forget(std::int64_t id) const {
   if (!cache_) return;
   cache_->invalidate_detached(item_key(id));

@@ -1,5 +1,6 @@
 #include "wsd/api/workstations.hpp"
 
+#include "wsd/api/compression.hpp"
 #include "wsd/api/representation.hpp"
 #include "wsd/api/workstation_cache.hpp"
 #include "wsd/cache/sharded_cache.hpp"
@@ -20,7 +21,7 @@ core::error no_such(std::string_view id) {
 cache::entry_ptr make_entry(std::string body) {
   auto etag = http::make_etag(body);
   return std::make_shared<cache::entry const>(
-      cache::entry{http::make_body(std::move(body)), std::move(etag)});
+      cache::entry{http::make_body(std::move(body)), std::move(etag), "application/json", {}});
 }
 
 std::string_view x_cache(cache::outcome how) noexcept {
@@ -40,8 +41,7 @@ boost::asio::awaitable<reply> cached(context& ctx, std::string const& key,
                                      cache::loader const& load) {
   auto const found = co_await ctx.svc.ws_cache.get(key, load);
   if (!found) co_return found.error();
-  auto res = entity(200, found->value->body, found->value->etag, ctx.req.if_none_match,
-                    x_cache(found->how));
+  auto res = co_await compression::entry_response(ctx, key, found->value, x_cache(found->how));
   if (found->how == cache::outcome::stale) res.set("Warning", R"(110 - "Response is Stale")");
   co_return res;
 }
@@ -142,7 +142,7 @@ boost::asio::awaitable<reply> patch(context& ctx) {
   ws::precondition check;
   if (!ctx.req.if_match.empty())
     check = [if_match = std::string(ctx.req.if_match)](ws::workstation const& current) {
-      return http::if_match_ok(if_match, http::make_etag(ws::to_json(current)));
+      return compression::if_match_ok(if_match, http::make_etag(ws::to_json(current)));
     };
   auto const done = co_await ctx.svc.workstations.patch(*id, std::move(*changes), std::move(check),
                                                         std::move(*idem));

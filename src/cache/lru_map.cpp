@@ -12,6 +12,8 @@ namespace {
 // Roughly the entry object, the two shared_ptr control blocks and the body's
 // string object; exactness does not matter, proportionality does.
 constexpr std::size_t entry_overhead = 160;
+// Roughly a variant object, its control block and its body's string object.
+constexpr std::size_t variant_overhead = 96;
 // Roughly the hash node, its key string and the slot with its two hooks.
 constexpr std::size_t slot_overhead = 128;
 
@@ -25,8 +27,41 @@ std::int64_t whole_seconds_ceil(clock::duration d) noexcept {
 
 }  // namespace
 
+variant_slots::~variant_slots() {
+  for (auto& slot : made_) delete slot.load(std::memory_order_acquire);
+}
+
+variant const* variant_slots::find(util::encoding e) const noexcept {
+  return made_[util::slot_of(e)].load(std::memory_order_acquire);
+}
+
+bool variant_slots::claim(util::encoding e) const noexcept {
+  return !claimed_[util::slot_of(e)].exchange(true, std::memory_order_acq_rel);
+}
+
+void variant_slots::release(util::encoding e) const noexcept {
+  claimed_[util::slot_of(e)].store(false, std::memory_order_release);
+}
+
+void variant_slots::publish(util::encoding e, variant made) const {
+  auto fresh = std::make_unique<variant const>(std::move(made));
+  variant const* expected = nullptr;
+  // Only the claimant publishes, so the slot is still empty.
+  if (made_[util::slot_of(e)].compare_exchange_strong(expected, fresh.get(),
+                                                      std::memory_order_acq_rel))
+    fresh.release();
+}
+
+std::size_t variant_slots::bytes() const noexcept {
+  std::size_t total = 0;
+  for (auto const& slot : made_)
+    if (auto const* v = slot.load(std::memory_order_acquire))
+      total += (v->body ? v->body->size() : 0) + v->etag.size() + variant_overhead;
+  return total;
+}
+
 std::size_t entry::bytes() const noexcept {
-  return (body ? body->size() : 0) + etag.size() + entry_overhead;
+  return (body ? body->size() : 0) + etag.size() + variants.bytes() + entry_overhead;
 }
 
 std::size_t lru_map::key_hash::operator()(std::string_view key) const noexcept {
@@ -153,6 +188,26 @@ find_result lru_map::find(std::string_view key, clock::time_point now) {
 find_result lru_map::peek(std::string_view key, clock::time_point now) const {
   auto const it = slots_.find(key);
   return it == slots_.end() ? find_result{} : classify(it->second, now);
+}
+
+void lru_map::recharge(std::string_view key, entry const* value) {
+  auto const it = slots_.find(key);
+  if (it == slots_.end() || it->second.value.get() != value) return;
+  auto& s = it->second;
+  auto const cost = charge(key, *value);
+  if (cost > budget_.max_entry()) {
+    remove(it);
+    ++counters_.evictions;
+    return;
+  }
+  refund_bytes(s.charge);
+  s.charge = cost;
+  charge_bytes(cost);
+  // As after an insert: this map gives what it can, never the grown entry.
+  while (budget_.over() && &lru_.back() != &s) {
+    remove(lru_.back());
+    ++counters_.evictions;
+  }
 }
 
 bool lru_map::erase(std::string_view key) {

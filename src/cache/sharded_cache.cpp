@@ -422,6 +422,14 @@ void sharded_cache::expire_matching_detached(std::string pattern) {
     });
 }
 
+void sharded_cache::recharge_detached(std::string key, entry_ptr value) {
+  auto& s = shard_for(key);
+  asio::post(s.strand, [&s, key = std::move(key), value = std::move(value), this] {
+    s.map.recharge(key, value.get());
+    if (budget_.over()) trim_detached(&s);
+  });
+}
+
 asio::awaitable<std::vector<key_info>> sharded_cache::keys(std::string_view glob,
                                                            std::size_t limit) {
   auto per_shard = co_await each_shard(

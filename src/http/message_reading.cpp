@@ -61,6 +61,9 @@ void collect_headers(bhttp::request<bhttp::string_body> const& msg, request& req
       case bhttp::field::if_none_match:
         req.if_none_match = f.value();
         break;
+      case bhttp::field::accept_encoding:
+        req.accept_encoding = f.value();
+        break;
       case bhttp::field::unknown:
         if (iequals(f.name_string(), "Idempotency-Key")) req.idempotency_key = f.value();
         break;

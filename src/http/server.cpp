@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <unordered_set>
@@ -19,7 +20,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -54,10 +54,23 @@ std::string_view pending(beast::flat_buffer const& buffer) noexcept {
 // within max_header_bytes + read_slack (plus the body, up to its limit).
 constexpr std::size_t read_slack = 16 * 1024;
 
+// A connection's deadline is a time stored before each read or write, not a
+// timer operation: the server's one reaper timer cancels the socket
+// operations of every connection found past its deadline (see reap).
 struct connection : std::enable_shared_from_this<connection> {
-  connection(tcp::socket socket, std::size_t max_buffer)
-      : stream(std::move(socket)), buffer(max_buffer) {}
-  beast::tcp_stream stream;
+  static constexpr auto never = std::numeric_limits<steady_clock::rep>::max();
+
+  connection(tcp::socket s, std::size_t max_buffer) : socket(std::move(s)), buffer(max_buffer) {}
+
+  void expires_after(steady_clock::duration d) noexcept {
+    deadline.store((steady_clock::now() + d).time_since_epoch().count(), std::memory_order_relaxed);
+  }
+  bool expired(steady_clock::time_point now) const noexcept {
+    return deadline.load(std::memory_order_relaxed) <= now.time_since_epoch().count();
+  }
+
+  tcp::socket socket;
+  std::atomic<steady_clock::rep> deadline{never};
   beast::flat_buffer buffer;
   std::string remote;
   std::string head;  // reused for every response's status line and headers
@@ -72,7 +85,8 @@ struct server::state : std::enable_shared_from_this<server::state> {
         handler(std::move(h)),
         metrics(m),
         logger(l),
-        acceptor(asio::make_strand(io)) {}
+        acceptor(asio::make_strand(io)),
+        reaper(asio::make_strand(io)) {}
 
   asio::io_context& ioc;
   config::server_settings settings;
@@ -80,11 +94,13 @@ struct server::state : std::enable_shared_from_this<server::state> {
   metrics::registry& metrics;
   log::logger& logger;
   tcp::acceptor acceptor;
+  asio::steady_timer reaper;
   std::atomic<bool> stopping{false};
   std::mutex connections_mutex;
   std::unordered_set<std::shared_ptr<connection>> connections;
 
   asio::awaitable<void> accept_loop();
+  asio::awaitable<void> reap();
   asio::awaitable<void> serve(std::shared_ptr<connection> conn);
   asio::awaitable<bool> serve_one(connection& conn);
   asio::awaitable<core::result<std::size_t>> read_head(connection& conn);
@@ -128,6 +144,39 @@ boost::system::result<std::uint16_t, std::string> server::listen() {
 
 void server::start() {
   asio::co_spawn(state_->acceptor.get_executor(), state_->accept_loop(), asio::detached);
+  asio::co_spawn(state_->reaper.get_executor(), state_->reap(), asio::detached);
+}
+
+// How often the reaper looks: a fraction of the shortest timeout, so that a
+// deadline is enforced within about an eighth of its length.
+steady_clock::duration reap_interval(config::server_settings const& s) {
+  auto const shortest = std::min({s.header_timeout, s.idle_timeout, s.send_timeout});
+  return std::clamp<steady_clock::duration>(shortest / 8, std::chrono::milliseconds(10),
+                                            std::chrono::milliseconds(250));
+}
+
+// One timer for all connections instead of one timer operation per read and
+// write: each tick, the connections past their deadline get their pending
+// socket operations cancelled, on their own strand (where the operation
+// completes with operation_aborted and the session closes).
+asio::awaitable<void> server::state::reap() {
+  auto self = shared_from_this();
+  auto const interval = reap_interval(settings);
+  while (!stopping.load()) {
+    reaper.expires_after(interval);
+    if (auto [ec] = co_await reaper.async_wait(nothrow); ec) break;
+    auto const now = steady_clock::now();
+    std::lock_guard lock(connections_mutex);
+    for (auto const& conn : connections) {
+      if (!conn->expired(now)) continue;
+      asio::post(conn->socket.get_executor(), [conn, now] {
+        if (!conn->expired(now)) return;  // a new deadline was set meanwhile
+        conn->deadline.store(connection::never, std::memory_order_relaxed);
+        boost::system::error_code ignored;
+        conn->socket.cancel(ignored);
+      });
+    }
+  }
 }
 
 asio::awaitable<void> server::state::accept_loop() {
@@ -156,7 +205,7 @@ asio::awaitable<void> server::state::accept_loop() {
       std::lock_guard lock(connections_mutex);
       connections.insert(conn);
     }
-    auto const executor = conn->stream.get_executor();
+    auto const executor = conn->socket.get_executor();
     asio::co_spawn(executor, serve(std::move(conn)), asio::detached);
   }
 }
@@ -164,9 +213,9 @@ asio::awaitable<void> server::state::accept_loop() {
 asio::awaitable<void> server::state::serve(std::shared_ptr<connection> conn) {
   auto self = shared_from_this();
   boost::system::error_code ec;
-  auto const ep = conn->stream.socket().remote_endpoint(ec);
+  auto const ep = conn->socket.remote_endpoint(ec);
   if (!ec) conn->remote = ep.address().to_string() + ":" + std::to_string(ep.port());
-  conn->stream.socket().set_option(tcp::no_delay(true), ec);
+  conn->socket.set_option(tcp::no_delay(true), ec);
   try {
     bool first = true;
     while (!stopping.load()) {
@@ -174,8 +223,8 @@ asio::awaitable<void> server::state::serve(std::shared_ptr<connection> conn) {
       // is dropped after idle_timeout (header_timeout for a fresh one).
       conn->idle = true;
       if (conn->buffer.size() == 0) {
-        conn->stream.expires_after(first ? settings.header_timeout : settings.idle_timeout);
-        auto [rec, n] = co_await conn->stream.async_read_some(conn->buffer.prepare(4096), nothrow);
+        conn->expires_after(first ? settings.header_timeout : settings.idle_timeout);
+        auto [rec, n] = co_await conn->socket.async_read_some(conn->buffer.prepare(4096), nothrow);
         if (rec) break;
         conn->buffer.commit(n);
       }
@@ -186,8 +235,8 @@ asio::awaitable<void> server::state::serve(std::shared_ptr<connection> conn) {
   } catch (std::exception const& e) {
     logger.write(log::level::error, std::string("connection error: ") + e.what());
   }
-  conn->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  conn->stream.close();
+  conn->socket.shutdown(tcp::socket::shutdown_send, ec);
+  conn->socket.close(ec);
   {
     std::lock_guard lock(connections_mutex);
     connections.erase(conn);
@@ -218,7 +267,7 @@ asio::awaitable<bool> server::state::serve_one(connection& conn) {
   if (logger.access_enabled())
     logger.access({to_string(req.verb), req.target, res.status, res.body_size(), micros,
                    conn.remote, request_id});
-  co_return keep_alive&& conn.stream.socket().is_open();
+  co_return keep_alive&& conn.socket.is_open();
 }
 
 // Reads until conn.buffer holds a whole header section and answers its
@@ -233,7 +282,7 @@ asio::awaitable<core::result<std::size_t>> server::state::read_head(connection& 
     if (data.size() >= settings.max_header_bytes) break;
     // Beast would wait for a CR that never comes.
     if (has_bare_lf(data)) co_return core::bad_request("a header line ends with a bare LF");
-    auto [ec, n] = co_await conn.stream.async_read_some(conn.buffer.prepare(4096), nothrow);
+    auto [ec, n] = co_await conn.socket.async_read_some(conn.buffer.prepare(4096), nothrow);
     if (ec) co_return std::size_t{0};
     conn.buffer.commit(n);
   }
@@ -244,7 +293,7 @@ asio::awaitable<core::result<std::size_t>> server::state::read_head(connection& 
 // one is due) when it cannot be served.
 asio::awaitable<bool> server::state::read_request(
     connection& conn, bhttp::request_parser<bhttp::string_body>& parser) {
-  conn.stream.expires_after(settings.header_timeout);
+  conn.expires_after(settings.header_timeout);
   auto const head = co_await read_head(conn);
   if (!head || *head == 0) {
     if (!head) co_await send_error(conn, head.error(), 11);
@@ -272,7 +321,7 @@ asio::awaitable<bool> server::state::read_request(
   // A 1xx must not be sent to an HTTP/1.0 client.
   if (version == 11 && iequals(parser.get()[bhttp::field::expect], "100-continue")) {
     static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
-    auto [wec, wn] = co_await asio::async_write(conn.stream, asio::buffer(cont), nothrow);
+    auto [wec, wn] = co_await asio::async_write(conn.socket, asio::buffer(cont), nothrow);
     if (wec) co_return false;
   }
   co_return co_await read_body(conn, parser, version);
@@ -290,9 +339,9 @@ asio::awaitable<bool> server::state::read_body(connection& conn,
     if (extensions > limit) ec = bhttp::error::header_limit;
   };
   parser.on_chunk_header(on_chunk);
-  conn.stream.expires_after(settings.header_timeout);
+  conn.expires_after(settings.header_timeout);
   while (!parser.is_done()) {
-    auto [ec, n] = co_await bhttp::async_read_some(conn.stream, conn.buffer, parser, nothrow);
+    auto [ec, n] = co_await bhttp::async_read_some(conn.socket, conn.buffer, parser, nothrow);
     if (!ec && field_bytes(parser.get()) > limit) ec = bhttp::error::header_limit;
     if (!ec && !parser.is_done() && parser.chunked() && has_bare_lf(pending(conn.buffer))) {
       co_await send_error(conn, core::bad_request("chunked framing with a bare LF"), version);
@@ -325,11 +374,11 @@ asio::awaitable<void> server::state::send(connection& conn, response const& res,
                                           bool keep_alive, bool head_only) {
   write_head(conn.head, res, version, keep_alive);
   // A client that does not read its answers is dropped after send_timeout.
-  conn.stream.expires_after(settings.send_timeout);
+  conn.expires_after(settings.send_timeout);
   std::array<asio::const_buffer, 2> buffers{asio::buffer(conn.head), asio::const_buffer{}};
   if (!head_only && has_body(res.status) && res.body) buffers[1] = asio::buffer(*res.body);
-  auto [ec, n] = co_await asio::async_write(conn.stream, buffers, nothrow);
-  if (ec) conn.stream.close();
+  auto [ec, n] = co_await asio::async_write(conn.socket, buffers, nothrow);
+  if (ec) conn.socket.close(ec);
 }
 
 asio::awaitable<void> server::state::send_error(connection& conn, core::error const& e,
@@ -350,14 +399,16 @@ asio::awaitable<void> server::shutdown() {
   co_await asio::dispatch(s->acceptor.get_executor(), asio::use_awaitable);
   boost::system::error_code ec;
   s->acceptor.close(ec);
+  asio::post(s->reaper.get_executor(), [s] { s->reaper.cancel(); });
 
   // Idle keep-alive connections are closed now; busy ones notice `stopping`
   // after their current request and close themselves.
   {
     std::lock_guard lock(s->connections_mutex);
     for (auto const& conn : s->connections)
-      asio::post(conn->stream.get_executor(), [conn] {
-        if (conn->idle) conn->stream.cancel();
+      asio::post(conn->socket.get_executor(), [conn] {
+        boost::system::error_code ignored;
+        if (conn->idle) conn->socket.cancel(ignored);
       });
   }
   auto const deadline = steady_clock::now() + s->settings.drain_timeout;

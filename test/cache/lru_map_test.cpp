@@ -16,8 +16,10 @@ using wsd::cache::lru_map;
 namespace {
 
 entry_ptr make_entry(std::string body, std::string etag = "\"e\"") {
-  return std::make_shared<entry const>(
-      entry{std::make_shared<std::string const>(std::move(body)), std::move(etag)});
+  return std::make_shared<entry const>(entry{std::make_shared<std::string const>(std::move(body)),
+                                             std::move(etag),
+                                             "application/json",
+                                             {}});
 }
 
 std::string body_of(entry_ptr const& e) {
@@ -322,5 +324,68 @@ TEST_SUITE("lru map") {
     CHECK(c.entries == 1);
     CHECK(c.bytes == map.bytes());
     CHECK(c.bytes == lru_map::charge("a", *make_entry("A")));
+  }
+
+  TEST_CASE("a variant is made once, counted in the entry's bytes and recharged") {
+    using wsd::util::encoding;
+    auto const e = make_entry(std::string(100, 'x'));
+    auto const before = e->bytes();
+    CHECK(e->variants.find(encoding::gzip) == nullptr);
+    CHECK(e->variants.claim(encoding::gzip));
+    CHECK_FALSE(e->variants.claim(encoding::gzip));  // someone is making it
+    CHECK(e->variants.claim(encoding::br));          // each coding on its own
+    e->variants.release(encoding::br);
+    CHECK(e->variants.claim(encoding::br));  // released: claimable again
+    e->variants.publish(encoding::gzip,
+                        {std::make_shared<std::string const>(std::string(40, 'z')), "\"e-gz\""});
+    REQUIRE(e->variants.find(encoding::gzip) != nullptr);
+    CHECK(*e->variants.find(encoding::gzip)->body == std::string(40, 'z'));
+    CHECK(e->bytes() > before + 40 + 6);
+    CHECK(entry(*e).variants.find(encoding::gzip) == nullptr);  // a copy starts empty
+
+    SUBCASE("recharge charges the new size") {
+      lru_map map(1 << 20, 10s, 5s);
+      auto const fresh = make_entry(std::string(100, 'x'));
+      map.insert("k", fresh, t0);
+      auto const charged = map.bytes();
+      fresh->variants.claim(encoding::br);
+      fresh->variants.publish(encoding::br,
+                              {std::make_shared<std::string const>(std::string(30, 'b')), "\"b\""});
+      map.recharge("other", fresh.get());  // not under that key: nothing
+      CHECK(map.bytes() == charged);
+      map.recharge("k", e.get());  // another value: nothing
+      CHECK(map.bytes() == charged);
+      map.recharge("k", fresh.get());
+      CHECK(map.bytes() == lru_map::charge("k", *fresh));
+      CHECK(map.bytes() > charged + 30);
+    }
+    SUBCASE("recharge evicts from the LRU end when over budget") {
+      auto const small = make_entry("0123456789");
+      auto const cost = lru_map::charge("k0", *small);
+      lru_map map(2 * cost + 10, 10s, 5s);
+      map.insert("k0", small, t0);
+      auto const grown = make_entry("0123456789");
+      map.insert("k1", grown, t0);
+      grown->variants.claim(encoding::gzip);
+      grown->variants.publish(encoding::gzip,
+                              {std::make_shared<std::string const>(std::string(50, 'g')), "\"g\""});
+      map.recharge("k1", grown.get());
+      CHECK(map.peek("k0", t0).how == freshness::absent);
+      CHECK(map.peek("k1", t0).how == freshness::fresh);
+      CHECK(map.counters().evictions == 1);
+      CHECK(map.bytes() == lru_map::charge("k1", *grown));
+    }
+    SUBCASE("an entry that outgrows the largest charge goes") {
+      auto const grown = make_entry("0123456789");
+      lru_map map(lru_map::charge("k0", *grown) + 10, 10s, 5s);
+      map.insert("k0", grown, t0);
+      grown->variants.claim(encoding::br);
+      grown->variants.publish(encoding::br,
+                              {std::make_shared<std::string const>(std::string(50, 'b')), "\"b\""});
+      map.recharge("k0", grown.get());
+      CHECK(map.peek("k0", t0).how == freshness::absent);
+      CHECK(map.bytes() == 0);
+      CHECK(map.budget().used() == 0);
+    }
   }
 }

@@ -36,8 +36,8 @@ using wsd::cache::sharded_cache;
 namespace {
 
 entry_ptr make_entry(std::string body) {
-  return std::make_shared<entry const>(
-      entry{std::make_shared<std::string const>(std::move(body)), "\"etag\""});
+  return std::make_shared<entry const>(entry{
+      std::make_shared<std::string const>(std::move(body)), "\"etag\"", "application/json", {}});
 }
 
 wsd::cache::options small_options() {

@@ -1,5 +1,6 @@
-// One HTTP request as bytes on the wire, through Beast's parser with the
-// server's limits, then the real dispatcher, routes, handlers, cache and
+// One HTTP request as bytes on the wire, read as the session reads it (the
+// strict head checks, Beast's parser with the server's limits, the framing
+// rules, the same request view), then the real dispatcher, routes, handlers, cache and
 // repositories over a SQLite file in a temporary directory. No sockets: the
 // io_context runs on this thread until the answer is ready.
 //
@@ -20,6 +21,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "http/message_reading.hpp"
 #include "wsd/api/routes.hpp"
 #include "wsd/api/workstation_cache.hpp"
 #include "wsd/auth/login_limiter.hpp"
@@ -27,6 +29,7 @@
 #include "wsd/cache/sharded_cache.hpp"
 #include "wsd/config/config.hpp"
 #include "wsd/db/database.hpp"
+#include "wsd/http/strict.hpp"
 #include "wsd/users/repository.hpp"
 #include "wsd/workstations/repository.hpp"
 
@@ -109,49 +112,29 @@ struct app {
   std::string admin, operator_, viewer;
 };
 
-http::method from_beast(bhttp::verb v) {
-  switch (v) {
-    case bhttp::verb::get:
-      return http::method::get;
-    case bhttp::verb::head:
-      return http::method::head;
-    case bhttp::verb::post:
-      return http::method::post;
-    case bhttp::verb::put:
-      return http::method::put;
-    case bhttp::verb::patch:
-      return http::method::patch;
-    case bhttp::verb::delete_:
-      return http::method::del;
-    case bhttp::verb::options:
-      return http::method::options;
-    default:
-      return http::method::other;
-  }
-}
-
-// Parses `bytes` as one request with the server's limits; false when the
-// server would answer an error (or nothing) instead of calling a handler.
-bool parse(std::string_view bytes, config::settings const& s,
-           bhttp::request_parser<bhttp::string_body>& parser) {
+// Reads `bytes` as the session reads one request; false when the server
+// would answer an error (or nothing) instead of calling a handler.
+bool parse(std::string_view bytes, config::settings const& s, http::beast_parser& parser) {
+  auto const head = http::head_end(bytes);
+  if (head == 0 || head > s.server.max_header_bytes) return false;
+  if (http::check_head(bytes.substr(0, head))) return false;
   parser.header_limit(static_cast<std::uint32_t>(s.server.max_header_bytes));
   parser.body_limit(s.server.max_body_bytes);
   parser.eager(true);
   boost::system::error_code ec;
+  auto const used = parser.put(asio::buffer(bytes.data(), head), ec);
+  if (ec || used != head || !parser.is_header_done()) return false;
+  if (http::framing_error(parser, s.server.max_body_bytes)) return false;
+  bytes.remove_prefix(head);
   while (!bytes.empty() && !parser.is_done()) {
-    auto const used = parser.put(asio::buffer(bytes.data(), bytes.size()), ec);
+    auto const n = parser.put(asio::buffer(bytes.data(), bytes.size()), ec);
     if (ec == bhttp::error::need_more) break;
     if (ec) return false;
-    if (used == 0) break;
-    bytes.remove_prefix(used);
+    if (n == 0) break;
+    bytes.remove_prefix(n);
   }
-  if (!parser.got_some()) return false;  // nothing arrived: the server answers nothing
-  if (!parser.is_done()) {
-    parser.put_eof(ec);
-    if (ec || !parser.is_done()) return false;
-  }
-  auto const te = parser.get()[bhttp::field::transfer_encoding];
-  return te.empty() || parser.get().version() == 11;
+  if (!parser.is_done()) return false;  // the session would wait, then close
+  return http::field_bytes(parser.get()) <= s.server.max_header_bytes;
 }
 
 std::string_view token_for(app const& a, std::string_view authorization) {
@@ -172,23 +155,11 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     current = std::make_unique<app>(io);
   }
 
-  bhttp::request_parser<bhttp::string_body> parser;
+  http::beast_parser parser;
   if (!parse({reinterpret_cast<char const*>(data), size}, current->settings, parser)) return 0;
   auto const& msg = parser.get();
-  http::request req;
-  req.verb = from_beast(msg.method());
-  req.target = msg.target();
-  auto const q = req.target.find('?');
-  req.path = req.target.substr(0, q);
-  if (q != std::string_view::npos) req.query = req.target.substr(q + 1);
-  req.body = msg.body();
+  auto req = http::to_request(msg, "127.0.0.1:1");
   req.authorization = token_for(*current, msg[bhttp::field::authorization]);
-  req.content_type = msg[bhttp::field::content_type];
-  req.if_match = msg[bhttp::field::if_match];
-  req.if_none_match = msg[bhttp::field::if_none_match];
-  if (auto const it = msg.find("Idempotency-Key"); it != msg.end())
-    req.idempotency_key = it->value();
-  req.remote = "127.0.0.1:1";
 
   std::optional<http::response> out;
   asio::co_spawn(io, current->dispatch(req), [&](std::exception_ptr e, http::response res) {

@@ -31,6 +31,10 @@ class workstation_cache {
   boost::asio::awaitable<cache::get_result> get(std::string_view key,
                                                 cache::loader const& load) const;
 
+  // After `entry`, got from get(key), gained a compressed variant: its new
+  // size counts against the byte budget.
+  void recharge(std::string_view key, cache::entry_ptr const& entry) const;
+
   // After a committed write of workstation `id`: forgets its item and every
   // list. Callable from any thread; it is queued on the shards before the
   // writer's answer is handed back, and each shard runs its queue in order,

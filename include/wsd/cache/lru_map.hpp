@@ -6,6 +6,7 @@
 // Time is passed in by the caller, so tests drive it with a fake clock.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -18,18 +19,53 @@
 
 #include <boost/intrusive/list.hpp>
 
+#include "wsd/util/compress.hpp"
+
 namespace wsd::cache {
 
 using clock = std::chrono::steady_clock;
 
-// An immutable, ready-to-send response. A hit hands out the shared pointer:
-// no JSON work, no body copy.
+// A compressed form of an entry's body, with its own strong ETag.
+struct variant {
+  std::shared_ptr<std::string const> body;
+  std::string etag;
+};
+
+// The compressed variants of an entry. Each coding is made at most once: the
+// one caller that claims it compresses and publishes it; from then on it is
+// immutable and readers take it without a lock. A copy starts empty (the
+// variants belong to the entry that made them).
+class variant_slots {
+ public:
+  variant_slots() noexcept = default;
+  variant_slots(variant_slots const&) noexcept {}
+  variant_slots& operator=(variant_slots const&) = delete;
+  ~variant_slots();
+
+  // The published variant of `e` (gzip or br), or null.
+  variant const* find(util::encoding e) const noexcept;
+  // True for the first caller per coding, which must then publish or release.
+  bool claim(util::encoding e) const noexcept;
+  void release(util::encoding e) const noexcept;
+  void publish(util::encoding e, variant made) const;
+  // Bytes of the published variants, bookkeeping included.
+  std::size_t bytes() const noexcept;
+
+ private:
+  mutable std::array<std::atomic<variant const*>, 2> made_{};
+  mutable std::array<std::atomic<bool>, 2> claimed_{};
+};
+
+// A ready-to-send response, immutable but for the variants it gains on
+// demand. A hit hands out the shared pointer: no JSON work, no body copy.
 struct entry {
   std::shared_ptr<std::string const> body;
   std::string etag;
   std::string_view content_type = "application/json";  // always a string literal
+  variant_slots variants;
 
-  // Body and ETag sizes plus an estimate of the bookkeeping around them.
+  // Body, ETag and variant sizes plus an estimate of the bookkeeping around
+  // them: the one measure of an entry against the byte budget.
   std::size_t bytes() const noexcept;
 };
 using entry_ptr = std::shared_ptr<entry const>;
@@ -114,6 +150,12 @@ class lru_map {
   find_result find(std::string_view key, clock::time_point now);
   // Like find, but counts nothing and leaves the LRU order alone.
   find_result peek(std::string_view key, clock::time_point now) const;
+
+  // After `value`, stored under `key`, gained a variant: charges its new size
+  // and evicts from its own LRU end while the budget is exceeded, as insert
+  // does (the entry itself only if it outgrew max_entry). Nothing when `key`
+  // holds another value by now.
+  void recharge(std::string_view key, entry const* value);
 
   bool erase(std::string_view key);
   std::size_t erase_matching(std::string_view pattern);  // glob, see glob.hpp

@@ -116,6 +116,11 @@ class sharded_cache {
   // them will not store.
   void expire_matching_detached(std::string pattern);
 
+  // After `value`, an entry got from this cache under `key`, gained a
+  // variant: queues the new charge of its size on its shard (see
+  // lru_map::recharge). Callable from any thread.
+  void recharge_detached(std::string key, entry_ptr value);
+
   // The `limit` smallest matching keys, in key order.
   boost::asio::awaitable<std::vector<key_info>> keys(std::string_view glob, std::size_t limit);
   boost::asio::awaitable<stats> statistics();

@@ -29,7 +29,8 @@ struct request {
   std::string_view if_match;
   std::string_view if_none_match;
   std::string_view idempotency_key;
-  std::string_view remote;  // "ip:port" of the peer
+  std::string_view accept_encoding;  // empty when absent
+  std::string_view remote;           // "ip:port" of the peer
 };
 
 using body_ptr = std::shared_ptr<std::string const>;

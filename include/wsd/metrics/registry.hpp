@@ -6,6 +6,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 
 #include "wsd/metrics/histogram.hpp"
@@ -51,12 +52,27 @@ struct change_feed_metrics {
   std::array<std::atomic<std::uint64_t>, 3> expirations{};
 };
 
+// Response compression, per coding: index 0 gzip, 1 br.
+struct compression_metrics {
+  std::array<std::atomic<std::uint64_t>, 2> bytes_in{};   // bodies before compressing
+  std::array<std::atomic<std::uint64_t>, 2> bytes_out{};  // and after
+  std::array<std::atomic<std::uint64_t>, 2> variants{};   // stored with a cached entry
+  std::array<std::atomic<std::uint64_t>, 2> dynamic{};    // compressed for one response
+
+  void record(std::size_t coding, std::size_t in, std::size_t out, bool stored) noexcept {
+    bytes_in[coding].fetch_add(in, std::memory_order_relaxed);
+    bytes_out[coding].fetch_add(out, std::memory_order_relaxed);
+    (stored ? variants : dynamic)[coding].fetch_add(1, std::memory_order_relaxed);
+  }
+};
+
 struct registry {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   request_metrics requests;
   connection_metrics connections;
   database_metrics database;
   change_feed_metrics change_feed;
+  compression_metrics compression;
 };
 
 }  // namespace wsd::metrics
