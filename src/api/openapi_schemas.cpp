@@ -197,7 +197,12 @@ json::object metrics_schema() {
   p["requests"] =
       loose("total, in_flight, by_status {code: count}, latency_ms {p50, p90, p99, max}");
   p["cache"] = schema_ref("CacheStats");
-  p["database"] = loose("backend, pool_size, in_use, queries, errors, latency_ms");
+  p["database"] = loose(
+      "backend, pool_size, in_use, queries, errors, retried_reads, pool_waits_timed_out, "
+      "latency_ms");
+  p["change_feed"] = loose(
+      "state (listening, reconnecting or off), reconnects, expirations {listening_started, "
+      "reconnected, stalled}");
   p["circuit_breaker"] = schema_ref("CircuitBreaker");
   p["compression"] = loose(
       "gzip and br, each: bytes_in, bytes_out (before and after compressing), variants "

@@ -14,6 +14,7 @@
 #include "wsd/auth/hash_pool.hpp"
 #include "wsd/cache/glob.hpp"
 #include "wsd/cache/sharded_cache.hpp"
+#include "wsd/db/change_feed.hpp"
 #include "wsd/db/database.hpp"
 #include "wsd/log/logger.hpp"
 #include "wsd/util/percent.hpp"
@@ -155,7 +156,27 @@ json::object database_figures(context& ctx) {
           {"in_use", m.in_use.load()},
           {"queries", m.queries.load()},
           {"errors", m.errors.load()},
+          {"retried_reads", m.retried_reads.load()},
+          {"pool_waits_timed_out", m.pool_waits_timed_out.load()},
           {"latency_ms", latency_ms(m.latency.read())}};
+}
+
+constexpr std::array all_doubts{db::doubt::listening_started, db::doubt::reconnected,
+                                db::doubt::stalled};
+
+std::string_view feed_state(metrics::change_feed_metrics const& f) {
+  if (!f.enabled.load()) return "off";
+  return f.listening.load() == 1 ? "listening" : "reconnecting";
+}
+
+// The LISTEN connection and how often coherence was in doubt, by cause.
+json::object change_feed_figures(metrics::change_feed_metrics const& f) {
+  json::object expirations;
+  for (auto const why : all_doubts)
+    expirations[db::to_string(why)] = f.expirations[static_cast<std::size_t>(why)].load();
+  return {{"state", feed_state(f)},
+          {"reconnects", f.reconnects.load()},
+          {"expirations", std::move(expirations)}};
 }
 
 // Index order of metrics::compression_metrics.
@@ -262,6 +283,7 @@ boost::asio::awaitable<reply> metrics(context& ctx) {
       {"cache", std::move(cache)},
       {"database", database_figures(ctx)},
       {"circuit_breaker", breaker_figures(ctx)},
+      {"change_feed", change_feed_figures(m.change_feed)},
       {"compression", compression_figures(m.compression)},
       {"connections", json::object{{"active", m.connections.active.load()},
                                    {"accepted", m.connections.accepted.load()},
@@ -380,7 +402,23 @@ boost::asio::awaitable<reply> prometheus(context& ctx) {
   e.single("wsd_db_errors_total", "counter", "Database calls that failed.", d.errors.load());
   e.single("wsd_db_connections_in_use", "gauge", "Pooled connections leased.", d.in_use.load());
   e.single("wsd_db_pool_size", "gauge", "Pooled connections.", ctx.svc.database.pool_size());
+  e.single("wsd_db_retried_reads_total", "counter",
+           "Reads run again on a fresh connection after theirs was lost.", d.retried_reads.load());
+  e.single("wsd_db_pool_waits_timed_out_total", "counter",
+           "Calls refused for want of a free pooled connection.", d.pool_waits_timed_out.load());
   e.histogram("wsd_db_call_duration_seconds", "Time of one database call.", d.latency.read());
+
+  auto const& f = m.change_feed;
+  e.single("wsd_change_feed_listening", "gauge", "1 while the LISTEN connection is established.",
+           f.listening.load());
+  e.single("wsd_change_feed_reconnects_total", "counter",
+           "Times the LISTEN connection was lost or stalled and replaced.", f.reconnects.load());
+  e.metric("wsd_cache_coherence_expirations_total", "counter",
+           "Times the workstation entries were expired because coherence was in doubt, by cause.");
+  for (auto const why : all_doubts)
+    e.sample("wsd_cache_coherence_expirations_total",
+             f.expirations[static_cast<std::size_t>(why)].load(),
+             "cause=\"" + std::string(db::to_string(why)) + "\"");
 
   auto const breaker = ctx.svc.database.breaker().read();
   e.single("wsd_circuit_breaker_open", "gauge", "1 while the breaker is open or half-open.",

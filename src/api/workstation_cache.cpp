@@ -39,8 +39,8 @@ void workstation_cache::forget(std::int64_t id) const {
   cache_->invalidate_matching_detached(std::string(all_lists));
 }
 
-void workstation_cache::forget_all() const {
-  if (cache_) cache_->invalidate_matching_detached(std::string(everything));
+void workstation_cache::expire_all() const {
+  if (cache_) cache_->expire_matching_detached(std::string(everything));
 }
 
 }  // namespace wsd::api

@@ -166,14 +166,17 @@ void application::parts::wire() {
   // forgets what the cache holds of it, before its answer is handed back.
   workstations.on_committed([&c = ws_cache](std::int64_t id) { c.forget(id); });
   // Other instances on the same PostgreSQL database announce their writes.
-  if (cache && database.kind() == db::backend::postgresql)
-    feed = std::make_unique<db::change_feed>(database.connect_string(),
-                                             [&c = ws_cache](std::int64_t id) {
-                                               if (id == 0)
-                                                 c.forget_all();
-                                               else
-                                                 c.forget(id);
-                                             });
+  if (cache && database.kind() == db::backend::postgresql) {
+    db::change_feed::handlers on;
+    on.workstation_changed = [&c = ws_cache](std::int64_t id) { c.forget(id); };
+    // What was heard may be incomplete: revalidate, but keep the entries
+    // for STALE answers should the database be failing.
+    on.on_doubt = [&c = ws_cache](db::doubt) { c.expire_all(); };
+    feed = std::make_unique<db::change_feed>(database.connect_string(), std::move(on),
+                                             metrics.change_feed);
+    if (!feed->wait_first_attempt(std::chrono::seconds(5)))
+      log::warn("change feed not listening yet; cached workstations revalidate once it is");
+  }
   if (cache) cache->start_sweeper();
   // Database calls are awaited from a strand (see db::database::call).
   asio::co_spawn(sweep_strand, sweep_idempotency_keys(workstations, sweep_timer), asio::detached);

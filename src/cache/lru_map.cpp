@@ -102,7 +102,7 @@ bool lru_map::dead(slot const& s, clock::time_point now) const noexcept {
 
 find_result lru_map::classify(slot const& s, clock::time_point now) const noexcept {
   auto const age = now - s.stored;
-  if (age < ttl_) return {s.value, freshness::fresh};
+  if (age < ttl_ && !s.expired) return {s.value, freshness::fresh};
   if (age < ttl_ + max_stale_) return {s.value, freshness::stale};
   return {};
 }
@@ -135,6 +135,7 @@ bool lru_map::insert(std::string_view key, entry_ptr value, clock::time_point no
   auto& s = it->second;
   s.value = std::move(value);
   s.stored = now;
+  s.expired = false;
   s.charge = cost;
   charge_bytes(cost);
   lru_.push_front(s);
@@ -240,6 +241,16 @@ std::size_t lru_map::clear() {
   return removed;
 }
 
+std::size_t lru_map::expire_matching(std::string_view pattern) {
+  std::size_t marked = 0;
+  for (auto& [key, s] : slots_) {
+    if (s.expired || !glob_match(pattern, key)) continue;
+    s.expired = true;
+    ++marked;
+  }
+  return marked;
+}
+
 std::size_t lru_map::sweep(clock::time_point now) {
   // age_ is in stamping order and every entry lives equally long, so the dead
   // ones are a prefix of it.
@@ -273,8 +284,8 @@ std::vector<key_info> lru_map::keys(std::string_view pattern, std::size_t limit,
   out.reserve(best.size());
   for (auto const* s : best) {
     auto const age = now - s->stored;
-    out.push_back({std::string(s->key), whole_seconds_floor(age),
-                   std::max<std::int64_t>(0, whole_seconds_ceil(ttl_ - age)), s->charge});
+    auto const left = s->expired ? 0 : std::max<std::int64_t>(0, whole_seconds_ceil(ttl_ - age));
+    out.push_back({std::string(s->key), whole_seconds_floor(age), left, s->charge});
   }
   return out;
 }

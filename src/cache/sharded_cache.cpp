@@ -408,6 +408,20 @@ void sharded_cache::invalidate_matching_detached(std::string pattern) {
     asio::post(s->strand, [&s = *s, shared] { drop_matching(s, *shared); });
 }
 
+void sharded_cache::expire_matching_detached(std::string pattern) {
+  auto const shared = std::make_shared<std::string const>(std::move(pattern));
+  for (auto const& s : shards_)
+    asio::post(s->strand, [&s = *s, shared] {
+      // A load that began before coherence was in doubt may read the past.
+      std::erase_if(s.flights, [&](auto const& item) {
+        if (!glob_match(*shared, item.first)) return false;
+        detach(item.second);
+        return true;
+      });
+      s.map.expire_matching(*shared);
+    });
+}
+
 void sharded_cache::recharge_detached(std::string key, entry_ptr value) {
   auto& s = shard_for(key);
   asio::post(s.strand, [&s, key = std::move(key), value = std::move(value), this] {

@@ -112,6 +112,7 @@ boost::system::result<void, std::string> database::open() {
     backoff_ms_ = std::make_unique<std::atomic<std::int64_t>[]>(settings_.pool_size);
     opened_after_ = std::make_unique<std::atomic<std::uint64_t>[]>(settings_.pool_size);
     cancels_.assign(settings_.pool_size, nullptr);
+    running_.assign(settings_.pool_size, nullptr);
     for (std::size_t i = 0; i < settings_.pool_size; ++i) {
       sessions_->at(i).open(*factory, connect_string_);
       configure_session(i);
@@ -130,8 +131,12 @@ core::result<database::leased> database::acquire() {
     throw std::logic_error("database call outside the blocking pool");
   std::size_t pos = 0;
   auto const wait = static_cast<int>(settings_.query_timeout.count());
-  if (!sessions_ || !sessions_->try_lease(pos, wait))
-    return core::unavailable("no database connection available", std::chrono::seconds(1));
+  if (!sessions_ || !sessions_->try_lease(pos, wait)) {
+    metrics_.database.pool_waits_timed_out.fetch_add(1, std::memory_order_relaxed);
+    auto busy = core::unavailable("no database connection available", std::chrono::seconds(1));
+    busy.overload = true;
+    return busy;
+  }
   leased lease(this, pos);
   metrics_.database.in_use.fetch_add(1, std::memory_order_relaxed);
   bool const stale = broken_[pos].load() || opened_after_[pos].load() < losses_.load();
@@ -174,9 +179,15 @@ bool database::begin_statement(std::size_t pos) noexcept {
   using detail::phase;
   auto* call = detail::current_call();
   if (!call) return true;
+  std::lock_guard lock(cancels_mutex_);
   call->session.store(pos);
+  // A read retried on a fresh connection is executing already.
   auto expected = phase::leasing;
-  return call->where.compare_exchange_strong(expected, phase::executing);
+  if (!call->where.compare_exchange_strong(expected, phase::executing) &&
+      expected != phase::executing)
+    return false;
+  running_[pos] = call;
+  return true;
 }
 
 std::optional<core::error> database::give_up(detail::call_state& call) {
@@ -186,28 +197,32 @@ std::optional<core::error> database::give_up(detail::call_state& call) {
     if (call.where.compare_exchange_strong(expected, phase::abandoned)) return timed_out_waiting();
   }
   if (call.where.load() != phase::executing) return std::nullopt;
-  cancel_statement(call.session.load());
+  cancel_statement(call);
   metrics_.database.errors.fetch_add(1, std::memory_order_relaxed);
   return core::timeout(
       "the database did not answer within db.query_timeout_ms; a write "
       "may still commit: retry it with the same Idempotency-Key");
 }
 
-// Interrupts a statement that overran the timeout. PostgreSQL: PQcancel from
-// a thread of its own (it blocks while the server is frozen), then the
-// connection is discarded; SQLite: sqlite3_interrupt, which is thread-safe.
-void database::cancel_statement(std::size_t pos) {
+// Interrupts a statement that overran the timeout, under the lock that
+// release() takes: if the call no longer holds a connection, nothing is
+// interrupted. PostgreSQL: PQcancel from a thread of its own (it blocks
+// while the server is frozen), then the connection is discarded; SQLite:
+// sqlite3_interrupt, which is thread-safe.
+void database::cancel_statement(detail::call_state const& call) {
+  auto const pos = call.session.load();
   if (pos == detail::no_session) return;
-  log::warn("database statement on connection " + std::to_string(pos) + " timed out");
-  if (kind_ == backend::sqlite) {
-    auto* backend = static_cast<soci::sqlite3_session_backend*>(sessions_->at(pos).get_backend());
-    if (backend) sqlite_api::sqlite3_interrupt(backend->conn_);
-    return;
-  }
-  broken_[pos].store(true);
   void* cancel = nullptr;
   {
     std::lock_guard lock(cancels_mutex_);
+    if (running_[pos] != &call) return;
+    log::warn("database statement on connection " + std::to_string(pos) + " timed out");
+    if (kind_ == backend::sqlite) {
+      auto* backend = static_cast<soci::sqlite3_session_backend*>(sessions_->at(pos).get_backend());
+      if (backend) sqlite_api::sqlite3_interrupt(backend->conn_);
+      return;
+    }
+    broken_[pos].store(true);
     std::swap(cancel, cancels_[pos]);
   }
   if (!cancel) return;
@@ -219,7 +234,9 @@ void database::cancel_statement(std::size_t pos) {
 }
 
 void database::report(circuit_breaker::permit permit, core::error const* failure) {
-  if (failure && failure->is_outage())
+  if (failure && failure->overload)
+    breaker_.on_ignored(std::move(permit));
+  else if (failure && failure->is_outage())
     breaker_.on_failure(std::move(permit));
   else if (failure && failure->code == core::errc::internal)
     breaker_.on_ignored(std::move(permit));
@@ -233,13 +250,19 @@ core::error database::refused(std::chrono::seconds retry_after) {
 }
 
 core::error database::timed_out_waiting() {
-  return core::unavailable(
+  auto busy = core::unavailable(
       "database busy: no connection within db.query_timeout_ms; "
       "nothing was applied",
       std::chrono::seconds(1));
+  busy.overload = true;
+  return busy;
 }
 
 void database::release(std::size_t pos) noexcept {
+  {
+    std::lock_guard lock(cancels_mutex_);
+    running_[pos] = nullptr;
+  }
   metrics_.database.in_use.fetch_sub(1, std::memory_order_relaxed);
   sessions_->give_back(pos);
 }
@@ -248,6 +271,14 @@ void database::record_latency(std::chrono::steady_clock::time_point started) noe
   auto const us = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - started);
   metrics_.database.latency.record(static_cast<std::uint64_t>(us.count()));
+}
+
+namespace {
+constexpr std::string_view connection_lost = "database unavailable (connection lost)";
+}
+
+bool database::lost_connection(core::error const& e) noexcept {
+  return e.code == core::errc::unavailable && e.message == connection_lost;
 }
 
 core::error database::failed(std::size_t pos, soci::soci_error const& e) {
@@ -274,7 +305,7 @@ core::error database::failed(std::size_t pos, soci::soci_error const& e) {
       return core::timeout(
           "the database connection was lost during COMMIT; the write may "
           "have been applied: retry it with the same Idempotency-Key");
-    return core::unavailable("database unavailable", std::chrono::seconds(1));
+    return core::unavailable(std::string(connection_lost), std::chrono::seconds(1));
   }
   if (busy) {
     log::warn(std::string("database busy: ") + e.get_error_message());
@@ -297,6 +328,21 @@ void database::begin_write(soci::session& sql) const {
     sql << "BEGIN IMMEDIATE";
   else
     sql << "BEGIN";
+}
+
+database::read_transaction::read_transaction(database const& db, soci::session& sql) : sql_(sql) {
+  if (db.kind() == backend::postgresql)
+    sql << "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+  else
+    sql << "BEGIN";
+}
+
+database::read_transaction::~read_transaction() {
+  try {
+    sql_ << "ROLLBACK";  // nothing to keep; ends the snapshot
+  } catch (soci::soci_error const& e) {
+    log::debug(std::string("ending a read transaction failed: ") + e.what());
+  }
 }
 
 database::write_transaction::write_transaction(database const& db, soci::session& sql) : sql_(sql) {
@@ -326,7 +372,7 @@ boost::asio::awaitable<bool> database::ping() {
     sql << "SELECT 1", soci::into(value);
     return value;
   };
-  auto const one = co_await run(select_one);
+  auto const one = co_await read(select_one);
   co_return one.has_value() && *one == 1;
 }
 

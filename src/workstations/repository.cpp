@@ -202,7 +202,7 @@ boost::asio::awaitable<core::result<write_result<workstation>>> repository::crea
 }
 
 boost::asio::awaitable<core::result<workstation>> repository::get(std::int64_t id) {
-  return db_.run([id](soci::session& sql) -> core::result<workstation> {
+  return db_.read([id](soci::session& sql) -> core::result<workstation> {
     auto w = find(sql, id, false);
     if (!w) return missing(id);
     return std::move(*w);
@@ -210,7 +210,7 @@ boost::asio::awaitable<core::result<workstation>> repository::get(std::int64_t i
 }
 
 boost::asio::awaitable<core::result<page>> repository::list(list_query q) {
-  return db_.run([q = std::move(q)](soci::session& sql) -> core::result<page> {
+  return db_.read([&database = db_, q = std::move(q)](soci::session& sql) -> core::result<page> {
     // The SQL text is made of constant pieces only; filters are bound.
     std::string where = " WHERE 1 = 1";
     std::string const state = q.state ? std::string(to_string(*q.state)) : std::string();
@@ -226,6 +226,9 @@ boost::asio::awaitable<core::result<page>> repository::list(list_query q) {
 
     page result;
     long long total = 0;
+    // total and items from one snapshot: a write between the two statements
+    // must not make them disagree.
+    db::database::read_transaction const snapshot(database, sql);
     {
       auto count = (sql.prepare << "SELECT COUNT(*) FROM workstations w" + where);
       bind_filters(count);

@@ -9,7 +9,6 @@
 #include "support/process.hpp"
 #include "support/scratch_store.hpp"
 
-#include <dirent.h>
 #include <signal.h>
 
 #include <doctest/doctest.h>
@@ -160,70 +159,6 @@ json::object metrics_database(api_server const& server) {
   REQUIRE_MESSAGE(r.status == 200, "metrics -> " << r.status << " " << r.body);
   return r.json().at("database").as_object();
 }
-
-// The pids of a PostgreSQL cluster: its postmaster (first line of
-// postmaster.pid) and that process's children.
-std::vector<pid_t> cluster_pids(std::string const& data_dir) {
-  std::ifstream pid_file(data_dir + "/postmaster.pid");
-  long postmaster = 0;
-  pid_file >> postmaster;
-  REQUIRE_MESSAGE(postmaster > 1, "no postmaster pid in " << data_dir << "/postmaster.pid");
-  std::vector<pid_t> pids{static_cast<pid_t>(postmaster)};
-  DIR* proc = opendir("/proc");
-  REQUIRE(proc != nullptr);
-  while (auto const* entry = readdir(proc)) {
-    std::string const name = entry->d_name;
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream stat("/proc/" + name + "/stat");
-    std::string line;
-    std::getline(stat, line);
-    // "pid (comm) state ppid ...": comm may hold spaces, so start after ')'.
-    auto const close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    char state = 0;
-    long ppid = 0;
-    std::istringstream rest(line.substr(close + 1));
-    rest >> state >> ppid;
-    if (ppid == postmaster) pids.push_back(static_cast<pid_t>(std::stol(name)));
-  }
-  closedir(proc);
-  return pids;
-}
-
-// SIGSTOPs a PostgreSQL cluster, postmaster and children; SIGCONTs them on
-// resume() or destruction, whatever happens to the test in between.
-class frozen_cluster {
- public:
-  explicit frozen_cluster(std::string const& data_dir) {
-    auto pids = cluster_pids(data_dir);
-    // The postmaster first, so that it forks no child we would miss.
-    if (kill(pids.front(), SIGSTOP) == 0) postmaster_ = pids.front();
-    for (auto const pid : cluster_pids(data_dir))
-      if (pid != pids.front() && kill(pid, SIGSTOP) == 0) children_.push_back(pid);
-  }
-  ~frozen_cluster() { resume(); }
-  frozen_cluster(frozen_cluster const&) = delete;
-  frozen_cluster& operator=(frozen_cluster const&) = delete;
-
-  bool postmaster_stopped() const noexcept { return postmaster_ != 0; }
-  std::size_t children_stopped() const noexcept { return children_.size(); }
-
-  // Existing sessions run again; new connections and cancel requests,
-  // which go through the postmaster, still wait.
-  void resume_children() noexcept {
-    for (auto const pid : children_) kill(pid, SIGCONT);
-    children_.clear();
-  }
-  void resume() noexcept {
-    resume_children();
-    if (postmaster_ != 0) kill(postmaster_, SIGCONT);
-    postmaster_ = 0;
-  }
-
- private:
-  pid_t postmaster_ = 0;
-  std::vector<pid_t> children_;
-};
 
 }  // namespace
 
@@ -512,7 +447,7 @@ TEST_SUITE("outage") {
     // Opened now: during the freeze no new connection can be made.
     auto observer = server.open_session();
 
-    std::optional<frozen_cluster> frozen(std::in_place, cluster.data_dir());
+    std::optional<wsd::test::frozen_cluster> frozen(std::in_place, cluster);
     REQUIRE(frozen->postmaster_stopped());
     REQUIRE(frozen->children_stopped() > 0);
     auto const started = std::chrono::steady_clock::now();

@@ -225,6 +225,29 @@ TEST_SUITE("lru map") {
     CHECK(map.counters().expirations == 0);
   }
 
+  TEST_CASE("expire_matching keeps the entries but never as fresh until replaced") {
+    lru_map map(1 << 20, 100s, 50s);
+    map.insert("workstations:item:1", make_entry("1"), t0);
+    map.insert("workstations:list:", make_entry("[]"), t0);
+    map.insert("other", make_entry("x"), t0);
+
+    CHECK(map.expire_matching("workstations:*") == 2);
+    CHECK(map.expire_matching("workstations:*") == 0);  // already expired
+    CHECK(map.size() == 3);
+    auto const held = map.find("workstations:item:1", t0 + 1s);
+    CHECK(held.how == freshness::stale);
+    CHECK(body_of(held.value) == "1");
+    CHECK(map.peek("workstations:list:", t0 + 1s).how == freshness::stale);
+    CHECK(map.peek("other", t0 + 1s).how == freshness::fresh);
+    CHECK(map.keys("workstations:item:*", 10, t0 + 1s).at(0).ttl_seconds == 0);
+    CHECK(map.counters().invalidations == 0);
+    // Still bounded by ttl + max_stale from when it was stored.
+    CHECK(map.peek("workstations:item:1", t0 + 150s).how == freshness::absent);
+    // A new value is fresh again.
+    map.insert("workstations:item:1", make_entry("1b"), t0 + 2s);
+    CHECK(map.find("workstations:item:1", t0 + 3s).how == freshness::fresh);
+  }
+
   TEST_CASE("sweep removes what is past ttl + max_stale and keeps stale entries") {
     lru_map map(1 << 20, 10s, 5s);
     map.insert("a", make_entry("A"), t0);

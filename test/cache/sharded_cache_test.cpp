@@ -626,6 +626,41 @@ TEST_SUITE("sharded cache") {
     CHECK(h.run(h.cache.keys("*", 10)).at(0).key == "workstations:list:");
   }
 
+  TEST_CASE("expired from a foreign thread: the next get reloads, an outage gets it stale") {
+    harness h;  // ttl 10 s, max_stale 30 s
+    std::atomic<int> calls{0};
+    auto const old = make_entry("old");
+    get_now(h, key, counting(calls, old));
+    get_now(h, "other", counting(calls, make_entry("o")));
+    std::thread listener([&] { h.cache.expire_matching_detached("workstations:*"); });
+    listener.join();
+    REQUIRE(h.run(eventually([&]() -> asio::awaitable<bool> {
+      co_return (co_await h.cache.keys(key, 1)).at(0).ttl_seconds == 0;
+    })));
+    CHECK(h.run(h.stats()).total.entries == 2);
+
+    SUBCASE("a failing load answers the entry as stale") {
+      auto const r = get_now(h, key, counting(calls, wsd::core::unavailable("down", 5s)));
+      REQUIRE(r.has_value());
+      CHECK(r->how == outcome::stale);
+      CHECK(r->value == old);
+    }
+    SUBCASE("a successful load replaces it") {
+      auto const r = get_now(h, key, counting(calls, make_entry("new")));
+      REQUIRE(r.has_value());
+      CHECK(r->how == outcome::miss);
+      auto const again = get_now(h, key, counting(calls, make_entry("unused")));
+      REQUIRE(again.has_value());
+      CHECK(again->how == outcome::hit);
+      CHECK(*again->value->body == "new");
+    }
+    SUBCASE("keys outside the pattern stay fresh") {
+      auto const r = get_now(h, "other", counting(calls, make_entry("unused")));
+      REQUIRE(r.has_value());
+      CHECK(r->how == outcome::hit);
+    }
+  }
+
   TEST_CASE("stress: concurrent gets, writes and clears keep read-your-writes") {
     // Each key's "database row" has a version; a load reads it when it starts,
     // then yields so writes can slip in before it completes.

@@ -1,15 +1,18 @@
 #include "support/postgres.hpp"
 
+#include <dirent.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 #include <utility>
 
@@ -124,6 +127,37 @@ void pg_cluster::stop_immediately() const {
   checked(ctl_ + " stop -w -t 60 -m immediate");
 }
 
+void pg_cluster::stop_fast() const {
+  checked(ctl_ + " stop -w -t 60 -m fast");
+}
+
+std::vector<pid_t> pg_cluster::pids() const {
+  std::ifstream pid_file(data_dir_ + "/postmaster.pid");
+  long postmaster = 0;
+  pid_file >> postmaster;
+  if (postmaster <= 1) throw std::runtime_error("no postmaster pid in " + data_dir_);
+  std::vector<pid_t> out{static_cast<pid_t>(postmaster)};
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) throw std::runtime_error("cannot list /proc");
+  while (auto const* entry = readdir(proc)) {
+    std::string const name = entry->d_name;
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat("/proc/" + name + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    // "pid (comm) state ppid ...": comm may hold spaces, so start after ')'.
+    auto const close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    char state = 0;
+    long ppid = 0;
+    std::istringstream rest(line.substr(close + 1));
+    rest >> state >> ppid;
+    if (ppid == postmaster) out.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  closedir(proc);
+  return out;
+}
+
 void pg_cluster::start() const {
   checked(ctl_ + " start -w -t 60 -l " + shell_quote(log_) + " -o " + shell_quote(start_opts_));
 }
@@ -157,6 +191,28 @@ pg_database::~pg_database() {
 
 soci::session pg_database::open_session() const {
   return soci::session(*soci::factory_postgresql(), url_.substr(pg_prefix.size()));
+}
+
+frozen_cluster::frozen_cluster(pg_cluster const& cluster) {
+  auto const pids = cluster.pids();
+  if (kill(pids.front(), SIGSTOP) == 0) postmaster_ = pids.front();
+  for (auto const pid : cluster.pids())
+    if (pid != pids.front() && kill(pid, SIGSTOP) == 0) children_.push_back(pid);
+}
+
+frozen_cluster::frozen_cluster(pid_t backend) {
+  if (kill(backend, SIGSTOP) == 0) children_.push_back(backend);
+}
+
+void frozen_cluster::resume_children() noexcept {
+  for (auto const pid : children_) kill(pid, SIGCONT);
+  children_.clear();
+}
+
+void frozen_cluster::resume() noexcept {
+  resume_children();
+  if (postmaster_ != 0) kill(postmaster_, SIGCONT);
+  postmaster_ = 0;
 }
 
 pg_restart_guard::~pg_restart_guard() {

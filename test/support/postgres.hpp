@@ -8,6 +8,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include <sys/types.h>
 
 #include <soci/session.h>
 
@@ -31,6 +34,11 @@ class pg_cluster {
 
   // `pg_ctl stop -m immediate`: every backend dies at once, as in a crash.
   void stop_immediately() const;
+  // `pg_ctl stop -m fast`: sessions are terminated, the server shuts down
+  // cleanly.
+  void stop_fast() const;
+  // The postmaster (first) and its children, from postmaster.pid and /proc.
+  std::vector<pid_t> pids() const;
   // `pg_ctl start -w` with the cluster's own options: returns once it accepts
   // connections.
   void start() const;
@@ -73,6 +81,31 @@ class pg_database {
   pg_cluster cluster_;
   std::string name_;
   std::string url_;
+};
+
+// SIGSTOPs processes of a PostgreSQL cluster and SIGCONTs them on resume()
+// or destruction, whatever happens to the test in between.
+class frozen_cluster {
+ public:
+  // The whole cluster: postmaster first, so that it forks no child missed.
+  explicit frozen_cluster(pg_cluster const& cluster);
+  // One backend only (the rest of the cluster runs on).
+  explicit frozen_cluster(pid_t backend);
+  ~frozen_cluster() { resume(); }
+  frozen_cluster(frozen_cluster const&) = delete;
+  frozen_cluster& operator=(frozen_cluster const&) = delete;
+
+  bool postmaster_stopped() const noexcept { return postmaster_ != 0; }
+  std::size_t children_stopped() const noexcept { return children_.size(); }
+
+  // Existing sessions run again; new connections and cancel requests,
+  // which go through the postmaster, still wait.
+  void resume_children() noexcept;
+  void resume() noexcept;
+
+ private:
+  pid_t postmaster_ = 0;
+  std::vector<pid_t> children_;
 };
 
 // Restarts the cluster when it goes out of scope unless it runs already, so

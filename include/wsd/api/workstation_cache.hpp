@@ -42,8 +42,10 @@ class workstation_cache {
   // state (read-your-writes) — also for writes that commit after their
   // caller gave up waiting.
   void forget(std::int64_t id) const;
-  // Every workstation entry (coherence with other instances is in doubt).
-  void forget_all() const;
+  // Coherence with other instances is in doubt: every workstation entry is
+  // expired but kept, so the next GET revalidates and an outage still gets
+  // it STALE. Callable from any thread.
+  void expire_all() const;
 
  private:
   cache::sharded_cache* cache_;

@@ -160,6 +160,10 @@ class lru_map {
   bool erase(std::string_view key);
   std::size_t erase_matching(std::string_view pattern);  // glob, see glob.hpp
   std::size_t clear();
+  // Marks the matching entries expired without removing them: the next find
+  // reports them stale (a revalidation), and they stay usable as STALE until
+  // ttl + max_stale after they were stored. Returns how many.
+  std::size_t expire_matching(std::string_view pattern);  // glob, see glob.hpp
   // Removes the entries older than ttl + max_stale; returns how many.
   std::size_t sweep(clock::time_point now);
 
@@ -185,8 +189,9 @@ class lru_map {
     entry_ptr value;
     clock::time_point stored;
     std::size_t charge = 0;
-    hook by_use;  // in lru_, most recently used first
-    hook by_age;  // in age_, oldest first: with one TTL for all, expiry order
+    bool expired = false;  // by expire_matching, before its TTL ran out
+    hook by_use;           // in lru_, most recently used first
+    hook by_age;           // in age_, oldest first: with one TTL for all, expiry order
   };
 
   template <hook slot::*Member>

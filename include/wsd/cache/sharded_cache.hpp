@@ -110,6 +110,11 @@ class sharded_cache {
   // Fire-and-forget forms, callable from any thread (e.g. a LISTEN thread).
   void invalidate_detached(std::string key);
   void invalidate_matching_detached(std::string pattern);
+  // Fire-and-forget, callable from any thread: the matching entries are
+  // expired but kept (see lru_map::expire_matching), so the next get
+  // revalidates and an outage still answers them STALE; loads in flight for
+  // them will not store.
+  void expire_matching_detached(std::string pattern);
 
   // After `value`, an entry got from this cache under `key`, gained a
   // variant: queues the new charge of its size on its shard (see

@@ -56,6 +56,10 @@ struct error {
   std::vector<field_error> details;                 // validation_failed
   std::optional<std::chrono::seconds> retry_after;  // unavailable, too_many_requests
   std::string allow;                                // method_not_allowed: "GET, HEAD"
+  // unavailable for want of capacity (no free pooled connection in time):
+  // answered like any unavailable, but no failure of the dependency, so the
+  // circuit breaker does not count it.
+  bool overload = false;
 
   // A failure of a dependency (the database) rather than of the request:
   // what the circuit breaker counts and what lets the cache serve STALE.

@@ -59,7 +59,16 @@ class database {
   template <class F>
   auto run(F fn, breaker_use use = breaker_use::counted)
       -> boost::asio::awaitable<std::invoke_result_t<F&, soci::session&>> {
-    return call(session_job<F>{this, std::move(fn)}, use);
+    return call(session_job<F, false>{this, std::move(fn)}, use);
+  }
+
+  // run() for a function that only reads: when its pooled connection turns
+  // out to be lost (the server restarted, the backend was terminated), it
+  // runs once more on a fresh connection before the loss is answered and
+  // counted. `fn` must be safe to run twice.
+  template <class F>
+  auto read(F fn) -> boost::asio::awaitable<std::invoke_result_t<F&, soci::session&>> {
+    return call(session_job<F, true>{this, std::move(fn)});
   }
 
   // Runs job() -> result<T> on the blocking pool; the job reaches the
@@ -68,8 +77,9 @@ class database {
   // - no answer within db.query_timeout_ms: unavailable when no statement was sent
   //   yet (nothing applied), timeout when one was (the outcome is unknown; the
   //   statement is cancelled and its connection discarded);
-  // - lost connections and timeouts count as breaker failures, unless the
-  //   call is breaker_use::bypass: it neither asks nor tells the breaker.
+  // - lost connections and timeouts count as breaker failures; waiting too
+  //   long for a free connection (overload) answers unavailable but does not;
+  //   a breaker_use::bypass call neither asks nor tells the breaker.
   // Await it from a strand (every connection has one) or a single-threaded
   // executor: the job's completion is dispatched to the caller's executor.
   template <class F>
@@ -89,7 +99,7 @@ class database {
     co_await pending->timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
     if (!pending->result) {
       if (auto const lost = give_up(*pending)) {
-        if (permit) breaker_.on_failure(std::move(*permit));
+        if (permit) report(std::move(*permit), &*lost);
         co_return result_t(*lost);
       }
       // The job finished just as the timer fired: its answer is on its way.
@@ -104,21 +114,13 @@ class database {
   // anywhere else it throws std::logic_error, so a database call can never
   // block an io thread.
   template <class F>
-  auto with_session(F&& fn) -> std::invoke_result_t<F&, soci::session&> {
-    using result_t = std::invoke_result_t<F&, soci::session&>;
-    auto lease = acquire();
-    if (!lease) return result_t(lease.error());
-    if (!begin_statement(lease->pos)) return result_t(timed_out_waiting());
-    committing() = false;
-    auto const started = std::chrono::steady_clock::now();
-    try {
-      auto answer = fn(sessions_->at(lease->pos));
-      record_latency(started);
-      return answer;
-    } catch (soci::soci_error const& e) {
-      record_latency(started);
-      return result_t(failed(lease->pos, e));
+  auto with_session(F&& fn, bool retry_lost = false) -> std::invoke_result_t<F&, soci::session&> {
+    auto answer = with_session_once(fn);
+    if (retry_lost && !answer.has_value() && lost_connection(answer.error())) {
+      metrics_.database.retried_reads.fetch_add(1, std::memory_order_relaxed);
+      answer = with_session_once(fn);
     }
+    return answer;
   }
 
   circuit_breaker& breaker() noexcept { return breaker_; }
@@ -134,6 +136,20 @@ class database {
   void begin_write(soci::session& sql) const;
 
   void close();
+
+  // A read-only transaction: every statement in it sees one snapshot
+  // (PostgreSQL REPEATABLE READ; SQLite's deferred transaction holds its
+  // WAL snapshot from the first read). Ended by its destructor.
+  class read_transaction {
+   public:
+    read_transaction(database const& db, soci::session& sql);
+    ~read_transaction();
+    read_transaction(read_transaction const&) = delete;
+    read_transaction& operator=(read_transaction const&) = delete;
+
+   private:
+    soci::session& sql_;
+  };
 
   // A write transaction that rolls back unless committed.
   class write_transaction {
@@ -154,12 +170,32 @@ class database {
   // statement_timeout, so a live server's answer wins the race.
   static constexpr std::chrono::milliseconds guard_margin{250};
 
-  template <class F>
+  template <class F, bool Read>
   struct session_job {
     database* db;
     F fn;
-    auto operator()() { return db->with_session(fn); }
+    auto operator()() { return db->with_session(fn, Read); }
   };
+
+  template <class F>
+  auto with_session_once(F& fn) -> std::invoke_result_t<F&, soci::session&> {
+    using result_t = std::invoke_result_t<F&, soci::session&>;
+    auto lease = acquire();
+    if (!lease) return result_t(lease.error());
+    if (!begin_statement(lease->pos)) return result_t(timed_out_waiting());
+    committing() = false;
+    auto const started = std::chrono::steady_clock::now();
+    try {
+      auto answer = fn(sessions_->at(lease->pos));
+      record_latency(started);
+      return answer;
+    } catch (soci::soci_error const& e) {
+      record_latency(started);
+      return result_t(failed(lease->pos, e));
+    }
+  }
+  // Whether `e` is failed()'s answer to a connection lost outside a COMMIT.
+  static bool lost_connection(core::error const& e) noexcept;
 
   // Whether this pool thread is sending a COMMIT: a connection lost then
   // leaves the outcome unknown (timeout), lost before it nothing was applied
@@ -169,7 +205,9 @@ class database {
   bool begin_statement(std::size_t pos) noexcept;
   // On timeout: the error to answer, or nullopt if the job just finished.
   std::optional<core::error> give_up(detail::call_state& call);
-  void cancel_statement(std::size_t pos);
+  // Cancels the statement of `call` if it still holds its connection;
+  // never one that another call leased since.
+  void cancel_statement(detail::call_state const& call);
   // Tells the breaker how the database did: outages count against it,
   // internal errors are nobody's verdict, anything else is a success.
   template <class R>
@@ -215,8 +253,12 @@ class database {
   std::unique_ptr<std::atomic<std::int64_t>[]> retry_at_ns_;
   std::unique_ptr<std::atomic<std::int64_t>[]> backoff_ms_;
   // Per PostgreSQL session: what PQcancel needs (owned; see cancel_statement).
+  // Per session: the call whose statement runs on it, set by begin_statement
+  // and cleared by release, both under the mutex that cancel_statement holds,
+  // so a cancel reaches only the statement of the call that timed out.
   std::mutex cancels_mutex_;
   std::vector<void*> cancels_;
+  std::vector<detail::call_state const*> running_;
   circuit_breaker breaker_;
   std::unique_ptr<blocking_pool> pool_;
 };

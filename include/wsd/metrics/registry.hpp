@@ -34,7 +34,22 @@ struct database_metrics {
   std::atomic<std::uint64_t> queries{0};
   std::atomic<std::uint64_t> errors{0};
   std::atomic<std::int64_t> in_use{0};
+  // Reads whose pooled connection was lost, run again on a fresh one.
+  std::atomic<std::uint64_t> retried_reads{0};
+  // Calls refused for want of a free pooled connection (not breaker failures).
+  std::atomic<std::uint64_t> pool_waits_timed_out{0};
   histogram latency;
+};
+
+// The cross-instance change feed (PostgreSQL LISTEN). `expirations` counts
+// the times the workstation entries were expired because coherence was in
+// doubt, by cause, indexed like db::doubt: listening started, reconnected,
+// stalled.
+struct change_feed_metrics {
+  std::atomic<bool> enabled{false};        // a feed runs (PostgreSQL with a cache)
+  std::atomic<std::int64_t> listening{0};  // 1 while LISTEN is established
+  std::atomic<std::uint64_t> reconnects{0};
+  std::array<std::atomic<std::uint64_t>, 3> expirations{};
 };
 
 // Response compression, per coding: index 0 gzip, 1 br.
@@ -71,6 +86,7 @@ struct registry {
   request_metrics requests;
   connection_metrics connections;
   database_metrics database;
+  change_feed_metrics change_feed;
   compression_metrics compression;
   login_metrics logins;
 };
