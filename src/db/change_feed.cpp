@@ -151,7 +151,9 @@ bool change_feed::wait_first_attempt(milliseconds bound) const {
 // answering a round trip in time (stalled), or the feed stops.
 doubt change_feed::listen(PGconn* conn) const {
   auto last_heard = steady::now();
-  std::optional<steady::time_point> probe_sent;
+  // When the round trip in flight was sent; none is while it is max().
+  constexpr auto none = steady::time_point::max();
+  auto probe_sent = none;
   while (!stopping_.load()) {
     pollfd pfd{PQsocket(conn), POLLIN, 0};
     int const ready = ::poll(&pfd, 1, poll_ms);
@@ -164,17 +166,17 @@ doubt change_feed::listen(PGconn* conn) const {
         PQfreemem(note);
       }
     }
-    if (probe_sent) {
+    if (probe_sent != none) {
       auto const state = read_probe(conn);
       if (state == probe_state::failed) return doubt::reconnected;
-      if (state == probe_state::answered) probe_sent.reset();
+      if (state == probe_state::answered) probe_sent = none;
     }
     auto const now = steady::now();
-    if (probe_sent && now - *probe_sent > probe_deadline) return doubt::stalled;
-    if (!probe_sent && now - last_heard >= quiet_before_probe) {
+    if (probe_sent != none && now - probe_sent > probe_deadline) return doubt::stalled;
+    if (probe_sent == none && now - last_heard >= quiet_before_probe) {
       if (!PQsendQuery(conn, "SELECT 1") || PQflush(conn) < 0) return doubt::reconnected;
       probe_sent = now;
-    } else if (probe_sent && PQflush(conn) < 0) {
+    } else if (probe_sent != none && PQflush(conn) < 0) {
       return doubt::reconnected;
     }
   }
