@@ -10,6 +10,8 @@ set -euo pipefail
 script_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$script_dir/common.sh"
+# shellcheck source=proc.sh
+source "$script_dir/proc.sh"
 
 root=$(repo_root)
 binary=${1:-$root/build/asan/wsd}
@@ -79,35 +81,20 @@ start_server() {
   ) &
   server_pid=$!
 
-  local line deadline=$((SECONDS + 60))
-  while ((SECONDS < deadline)); do
-    line=$(grep -m1 -o 'wsd listening on http://[^[:space:]]*' -- "$work/out" 2>/dev/null || true)
-    if [[ -n $line ]]; then
-      url=${line#wsd listening on }
-      return 0
-    fi
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  show_server_output
-  die "openapi lint: the server did not print its address"
+  url=$(proc_wait_listening "$server_pid" "$work/out") || {
+    show_server_output
+    die "openapi lint: the server did not print its address"
+  }
 }
 
 # SIGTERM, then the exit status must be 0 with no sanitizer report.
 stop_server() {
-  kill -TERM "$server_pid"
-  local deadline=$((SECONDS + 30)) status=0
-  while kill -0 "$server_pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
-  if kill -0 "$server_pid" 2>/dev/null; then
-    show_server_output
-    die "openapi lint: the server did not stop within 30 s of SIGTERM"
-  fi
-  wait "$server_pid" || status=$?
+  local -r pid=$server_pid
   server_pid=
-  if ((status != 0)) || grep -q -E 'Sanitizer|runtime error:' -- "$work/err"; then
+  proc_stop_clean "$pid" "$work/err" || {
     show_server_output
-    die "openapi lint: the server exited with status $status"
-  fi
+    die "openapi lint: the server did not stop cleanly"
+  }
 }
 
 install_linters

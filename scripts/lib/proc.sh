@@ -99,3 +99,38 @@ wsd_login() {
   [[ -n $token ]] || return 1
   printf '%s\n' "$token"
 }
+
+# proc_wait_listening PID OUT: once PID printed `wsd listening on URL` to the
+# file OUT, prints URL; fails after 60 s or when PID exits first.
+proc_wait_listening() {
+  local -r pid=$1 out=$2
+  local line deadline=$((SECONDS + 60))
+  while ((SECONDS < deadline)); do
+    line=$(grep -m1 -o 'wsd listening on http://[^[:space:]]*' -- "$out" 2>/dev/null || true)
+    if [[ -n $line ]]; then
+      printf '%s\n' "${line#wsd listening on }"
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+# proc_stop_clean PID ERR: SIGTERM, then PID must exit with status 0 within
+# 30 s and leave no sanitizer report in the file ERR; says why not on stderr.
+proc_stop_clean() {
+  local -r pid=$1 err=$2
+  local deadline=$((SECONDS + 30)) status=0
+  kill -TERM "$pid"
+  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then
+    printf 'the server did not stop within 30 s of SIGTERM\n' >&2
+    return 1
+  fi
+  wait "$pid" || status=$?
+  if ((status != 0)) || grep -q -E 'Sanitizer|runtime error:' -- "$err"; then
+    printf 'the server exited with status %s\n' "$status" >&2
+    return 1
+  fi
+}
